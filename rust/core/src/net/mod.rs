@@ -1,0 +1,7 @@
+//! Sockets: asynchronous DNS ([`resolve`]) and non-blocking TCP ([`tcp`]).
+//!
+//! Nothing here knows about HTTP. Every call returns at once unless the caller asked for a
+//! blocking operation; pending work is reported as "pending" and finished by a later call.
+
+pub mod resolve;
+pub mod tcp;

@@ -1,0 +1,125 @@
+//! Non-blocking TCP connect and a connected stream that switches between non-blocking and
+//! blocking I/O on demand (Godot's `blocking_mode_enabled`).
+
+use socket2::{Domain, Protocol, Socket, Type};
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+
+/// A connect in progress.
+pub struct Connecting {
+    /// `None` once handed over as a [`Conn`].
+    socket: Option<Socket>,
+}
+
+/// What [`Connecting::poll`] found.
+pub enum ConnectProgress {
+    Pending,
+    Connected(Conn),
+    Failed(io::Error),
+}
+
+impl Connecting {
+    /// Starts a non-blocking connect. An error here is synchronous (bad address, no socket).
+    pub fn start(addr: SocketAddr) -> io::Result<Connecting> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_nonblocking(true)?;
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            #[cfg(unix)]
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+        Ok(Connecting {
+            socket: Some(socket),
+        })
+    }
+
+    /// Checks whether the connect finished, without blocking (two syscalls).
+    pub fn poll(&mut self) -> ConnectProgress {
+        let Some(socket) = self.socket.as_ref() else {
+            return ConnectProgress::Failed(io::ErrorKind::NotConnected.into());
+        };
+        match socket.take_error() {
+            Ok(Some(e)) => return ConnectProgress::Failed(e),
+            Err(e) => return ConnectProgress::Failed(e),
+            Ok(None) => {}
+        }
+        match socket.peer_addr() {
+            Ok(_) => {
+                let Some(s) = self.socket.take() else {
+                    return ConnectProgress::Failed(io::ErrorKind::NotConnected.into());
+                };
+                // Requests are small and latency matters more than packet count.
+                let _ = s.set_nodelay(true);
+                ConnectProgress::Connected(Conn {
+                    stream: TcpStream::from(s),
+                    nonblocking: true,
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => ConnectProgress::Pending,
+            Err(e) => ConnectProgress::Failed(e),
+        }
+    }
+}
+
+/// A byte pipe the HTTP driver talks through: a TCP socket, a TLS session over one, or (in the
+/// extension) any Godot `StreamPeer`. Non-blocking unless `blocking` is asked for.
+pub trait Transport {
+    /// One read. `Ok(None)`: nothing pending (non-blocking). `Ok(Some(0))`: end of stream.
+    fn read(&mut self, buf: &mut [u8], blocking: bool) -> io::Result<Option<usize>>;
+    /// One write. `Ok(0)`: the send buffer is full (non-blocking).
+    fn write(&mut self, buf: &[u8], blocking: bool) -> io::Result<usize>;
+}
+
+/// A connected TCP stream.
+pub struct Conn {
+    stream: TcpStream,
+    nonblocking: bool,
+}
+
+impl Conn {
+    /// Wraps an already connected stream (switched to non-blocking).
+    pub fn from_stream(stream: TcpStream) -> io::Result<Conn> {
+        stream.set_nonblocking(true)?;
+        Ok(Conn {
+            stream,
+            nonblocking: true,
+        })
+    }
+
+    fn set_blocking(&mut self, blocking: bool) -> io::Result<()> {
+        if self.nonblocking == blocking {
+            self.stream.set_nonblocking(!blocking)?;
+            self.nonblocking = !blocking;
+        }
+        Ok(())
+    }
+}
+
+impl Transport for Conn {
+    fn read(&mut self, buf: &mut [u8], blocking: bool) -> io::Result<Option<usize>> {
+        self.set_blocking(blocking)?;
+        loop {
+            match self.stream.read(buf) {
+                Ok(n) => return Ok(Some(n)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn write(&mut self, buf: &[u8], blocking: bool) -> io::Result<usize> {
+        self.set_blocking(blocking)?;
+        loop {
+            match self.stream.write(buf) {
+                Ok(0) if !buf.is_empty() => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(0),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! `RustHTTPClient`: Godot's `HTTPClient` API over `rustnet_core::http::HttpClient`.
+//!
+//! This file converts types and keeps Godot's names, defaults and `Error` codes; the behaviour
+//! lives in the core crate.
+
+use crate::class_enum::class_enum;
+use crate::errors::{http_error_code, report};
+use crate::stream_peer_transport::StreamPeerTransport;
+use crate::tls_options::{self, NullableTls};
+use godot::classes::{Engine, IRefCounted, Os, RefCounted, StreamPeer};
+use godot::global::Error;
+use godot::prelude::*;
+use rustnet_core::http::client::BodyBuffer;
+use rustnet_core::http::{request::uri_encode, HttpClient};
+
+class_enum! {
+    /// `HTTPClient.Status`.
+    pub struct Status for "RustHTTPClient.Status" {
+        STATUS_DISCONNECTED = 0,
+        STATUS_RESOLVING = 1,
+        STATUS_CANT_RESOLVE = 2,
+        STATUS_CONNECTING = 3,
+        STATUS_CANT_CONNECT = 4,
+        STATUS_CONNECTED = 5,
+        STATUS_REQUESTING = 6,
+        STATUS_BODY = 7,
+        STATUS_CONNECTION_ERROR = 8,
+        STATUS_TLS_HANDSHAKE_ERROR = 9,
+    }
+}
+
+class_enum! {
+    /// `HTTPClient.Method`.
+    pub struct Method for "RustHTTPClient.Method" {
+        METHOD_GET = 0,
+        METHOD_HEAD = 1,
+        METHOD_POST = 2,
+        METHOD_PUT = 3,
+        METHOD_DELETE = 4,
+        METHOD_OPTIONS = 5,
+        METHOD_TRACE = 6,
+        METHOD_CONNECT = 7,
+        METHOD_PATCH = 8,
+        METHOD_MAX = 9,
+    }
+}
+
+class_enum! {
+    /// `HTTPClient.ResponseCode`.
+    pub struct ResponseCode for "RustHTTPClient.ResponseCode" {
+        RESPONSE_CONTINUE = 100, RESPONSE_SWITCHING_PROTOCOLS = 101, RESPONSE_PROCESSING = 102,
+        RESPONSE_OK = 200, RESPONSE_CREATED = 201, RESPONSE_ACCEPTED = 202,
+        RESPONSE_NON_AUTHORITATIVE_INFORMATION = 203, RESPONSE_NO_CONTENT = 204,
+        RESPONSE_RESET_CONTENT = 205, RESPONSE_PARTIAL_CONTENT = 206, RESPONSE_MULTI_STATUS = 207,
+        RESPONSE_ALREADY_REPORTED = 208, RESPONSE_IM_USED = 226,
+        RESPONSE_MULTIPLE_CHOICES = 300, RESPONSE_MOVED_PERMANENTLY = 301, RESPONSE_FOUND = 302,
+        RESPONSE_SEE_OTHER = 303, RESPONSE_NOT_MODIFIED = 304, RESPONSE_USE_PROXY = 305,
+        RESPONSE_SWITCH_PROXY = 306, RESPONSE_TEMPORARY_REDIRECT = 307,
+        RESPONSE_PERMANENT_REDIRECT = 308,
+        RESPONSE_BAD_REQUEST = 400, RESPONSE_UNAUTHORIZED = 401, RESPONSE_PAYMENT_REQUIRED = 402,
+        RESPONSE_FORBIDDEN = 403, RESPONSE_NOT_FOUND = 404, RESPONSE_METHOD_NOT_ALLOWED = 405,
+        RESPONSE_NOT_ACCEPTABLE = 406, RESPONSE_PROXY_AUTHENTICATION_REQUIRED = 407,
+        RESPONSE_REQUEST_TIMEOUT = 408, RESPONSE_CONFLICT = 409, RESPONSE_GONE = 410,
+        RESPONSE_LENGTH_REQUIRED = 411, RESPONSE_PRECONDITION_FAILED = 412,
+        RESPONSE_REQUEST_ENTITY_TOO_LARGE = 413, RESPONSE_REQUEST_URI_TOO_LONG = 414,
+        RESPONSE_UNSUPPORTED_MEDIA_TYPE = 415, RESPONSE_REQUESTED_RANGE_NOT_SATISFIABLE = 416,
+        RESPONSE_EXPECTATION_FAILED = 417, RESPONSE_IM_A_TEAPOT = 418,
+        RESPONSE_MISDIRECTED_REQUEST = 421, RESPONSE_UNPROCESSABLE_ENTITY = 422,
+        RESPONSE_LOCKED = 423, RESPONSE_FAILED_DEPENDENCY = 424, RESPONSE_UPGRADE_REQUIRED = 426,
+        RESPONSE_PRECONDITION_REQUIRED = 428, RESPONSE_TOO_MANY_REQUESTS = 429,
+        RESPONSE_REQUEST_HEADER_FIELDS_TOO_LARGE = 431, RESPONSE_UNAVAILABLE_FOR_LEGAL_REASONS = 451,
+        RESPONSE_INTERNAL_SERVER_ERROR = 500, RESPONSE_NOT_IMPLEMENTED = 501,
+        RESPONSE_BAD_GATEWAY = 502, RESPONSE_SERVICE_UNAVAILABLE = 503,
+        RESPONSE_GATEWAY_TIMEOUT = 504, RESPONSE_HTTP_VERSION_NOT_SUPPORTED = 505,
+        RESPONSE_VARIANT_ALSO_NEGOTIATES = 506, RESPONSE_INSUFFICIENT_STORAGE = 507,
+        RESPONSE_LOOP_DETECTED = 508, RESPONSE_NOT_EXTENDED = 510,
+        RESPONSE_NETWORK_AUTH_REQUIRED = 511,
+    }
+}
+
+/// Registers `Status`, `Method` and `ResponseCode` as enums of `RustHTTPClient`.
+pub fn register_enums() {
+    let class = <RustHttpClient as GodotClass>::class_id();
+    Status::register(class);
+    Method::register(class);
+    ResponseCode::register(class);
+}
+
+/// A drop-in twin of Godot's [HTTPClient], written in Rust: the same methods, properties,
+/// constants, defaults, `Error` codes and status transitions, so a script written for
+/// `HTTPClient` runs unchanged after renaming the class.
+///
+/// [codeblock]
+/// var http := RustHTTPClient.new()
+/// http.connect_to_host("example.com", 80)
+/// while http.get_status() in [RustHTTPClient.STATUS_RESOLVING, RustHTTPClient.STATUS_CONNECTING]:
+///     http.poll()
+///     await get_tree().process_frame
+/// http.request(RustHTTPClient.METHOD_GET, "/", [])
+/// while http.get_status() == RustHTTPClient.STATUS_REQUESTING:
+///     http.poll()
+///     await get_tree().process_frame
+/// var body := PackedByteArray()
+/// while http.get_status() == RustHTTPClient.STATUS_BODY:
+///     body += http.read_response_body_chunk()
+///     await get_tree().process_frame
+/// [/codeblock]
+///
+/// Differences from the built-in (Godot bugs, fixed): interim [code]1xx[/code] responses are
+/// skipped instead of being taken as the final response; [code]Transfer-Encoding[/code] is matched
+/// case-insensitively and chunk extensions are accepted; a response without any length is read
+/// until the server closes instead of leaving its bytes to corrupt the next response; a garbage
+/// status line, bytes past the end of a body, conflicting lengths or a body cut short are reported
+/// as [constant STATUS_CONNECTION_ERROR] with an error message (Godot reports success or code 200);
+/// duplicate headers are joined with [code]"; "[/code] in [method get_response_headers_as_dictionary]
+/// as documented; CR, LF or NUL in a header or URL is refused with [constant ERR_INVALID_PARAMETER];
+/// [method set_connection] works. HTTPS (TLS) is not available yet: a [TLSOptions] or an
+/// [code]https://[/code] host gives [constant ERR_UNAVAILABLE].
+#[derive(GodotClass)]
+#[class(base = RefCounted, rename = RustHTTPClient)]
+pub struct RustHttpClient {
+    client: HttpClient,
+    /// If [code]true[/code], reads and writes after the connection is up block until done
+    /// (resolving and connecting never block). Default [code]false[/code].
+    #[var(get = is_blocking_mode_enabled, set = set_blocking_mode, usage_flags = [DEFAULT])]
+    blocking_mode_enabled: bool,
+    /// The most bytes [method read_response_body_chunk] returns for a body that is not chunked.
+    /// 256 to 16777216; default 65536.
+    #[var(get = get_read_chunk_size, set = set_read_chunk_size, usage_flags = [DEFAULT])]
+    read_chunk_size: i32,
+    /// The [StreamPeer] set with [method set_connection], or [code]null[/code].
+    #[var(get = get_connection, set = set_connection)]
+    connection: Option<Gd<StreamPeer>>,
+    base: Base<RefCounted>,
+}
+
+#[godot_api]
+impl IRefCounted for RustHttpClient {
+    fn init(base: Base<RefCounted>) -> Self {
+        let mut client = HttpClient::default();
+        client.set_user_agent(&godot_user_agent());
+        Self {
+            client,
+            blocking_mode_enabled: false,
+            read_chunk_size: 65536,
+            connection: None,
+            base,
+        }
+    }
+}
+
+/// Godot's own User-Agent: `GodotEngine/<full version> (<OS>)`.
+fn godot_user_agent() -> String {
+    let info = Engine::singleton().get_version_info();
+    let get = |k: &str| {
+        info.get(k)
+            .map(|v| v.stringify().to_string())
+            .unwrap_or_default()
+    };
+    let patch: i64 = info.get("patch").map(|v| v.to::<i64>()).unwrap_or(0);
+    let mut version = format!("{}.{}", get("major"), get("minor"));
+    if patch != 0 {
+        version.push_str(&format!(".{patch}"));
+    }
+    format!(
+        "GodotEngine/{version}.{}.{} ({})",
+        get("status"),
+        get("build"),
+        Os::singleton().get_name()
+    )
+}
+
+/// `PackedByteArray` as the core's body buffer: socket reads land in Godot's memory directly.
+struct PackedBuf(PackedByteArray);
+
+impl BodyBuffer for PackedBuf {
+    fn resize(&mut self, len: usize) {
+        self.0.resize(len);
+    }
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.0.as_mut_slice()
+    }
+}
+
+const CLASS: &str = "RustHTTPClient";
+
+#[godot_api]
+impl RustHttpClient {
+    /// Connects to [param host] on [param port] ([code]-1[/code]: 80, or 443 with TLS). Returns
+    /// [constant OK] and goes to [constant STATUS_RESOLVING] or [constant STATUS_CONNECTING];
+    /// call [method poll] until [constant STATUS_CONNECTED]. An [code]http://[/code] prefix is
+    /// stripped. A host shorter than 4 characters gives [constant ERR_INVALID_PARAMETER]; TLS
+    /// ([param tls_options] or [code]https://[/code]) gives [constant ERR_UNAVAILABLE] in this release.
+    /// [codeblock]
+    /// var err := http.connect_to_host("127.0.0.1", 8080)
+    /// [/codeblock]
+    #[func]
+    fn connect_to_host(
+        &mut self,
+        host: GString,
+        #[opt(default = -1)] port: i32,
+        #[opt(default = NullableTls(None))] tls_options: NullableTls,
+    ) -> Error {
+        let tls = tls_options.0.as_ref().map(tls_options::to_core);
+        self.connection = None;
+        let result = self
+            .client
+            .connect_to_host(&host.to_string(), i64::from(port), tls);
+        report(CLASS, result)
+    }
+
+    /// Uses [param connection], a [StreamPeer] the script has already connected, for the next
+    /// requests, and moves to [constant STATUS_CONNECTED]. (Godot's own version of this is
+    /// unusable; this one works.)
+    #[func]
+    fn set_connection(&mut self, connection: Option<Gd<StreamPeer>>) {
+        let Some(peer) = connection else {
+            godot_error!("{CLASS}: Connection is not a reference to a valid StreamPeer object.");
+            return;
+        };
+        self.connection = Some(peer.clone());
+        self.client
+            .set_connection(Box::new(StreamPeerTransport { peer }));
+    }
+
+    /// The [StreamPeer] given to [method set_connection], or [code]null[/code].
+    #[func]
+    fn get_connection(&self) -> Option<Gd<StreamPeer>> {
+        self.connection.clone()
+    }
+
+    /// Queues a request; it is sent by the following [method poll] calls. Only valid in
+    /// [constant STATUS_CONNECTED] (else [constant ERR_INVALID_PARAMETER]). [param url] is
+    /// the path ([code]"/index.html?x=1"[/code]). [param headers] are sent first, in order; then
+    /// [code]Host[/code], [code]Content-Length[/code] (non-empty body only),
+    /// [code]User-Agent[/code] and [code]Accept[/code] unless already given.
+    /// [codeblock]
+    /// var fields := {"user": "me", "score": 10}
+    /// var body := http.query_string_from_dict(fields)
+    /// http.request(RustHTTPClient.METHOD_POST, "/submit", ["Content-Type: application/x-www-form-urlencoded"], body)
+    /// [/codeblock]
+    #[func]
+    fn request(
+        &mut self,
+        method: Method,
+        url: GString,
+        headers: PackedStringArray,
+        #[opt(default = "")] body: GString,
+    ) -> Error {
+        let body = body.to_string();
+        self.request_bytes(method, url, headers, body.as_bytes())
+    }
+
+    /// Like [method request], with a raw byte body sent unchanged.
+    #[func]
+    fn request_raw(
+        &mut self,
+        method: Method,
+        url: GString,
+        headers: PackedStringArray,
+        body: PackedByteArray,
+    ) -> Error {
+        self.request_bytes(method, url, headers, body.as_slice())
+    }
+
+    /// Closes the connection and forgets the response. Settings are kept.
+    #[func]
+    fn close(&mut self) {
+        self.client.close();
+        self.connection = None;
+    }
+
+    /// Advances the connection: resolving, connecting, sending the request, reading the
+    /// response head. Returns [constant OK], or the error of the current failure state
+    /// ([constant ERR_UNCONFIGURED] when disconnected). Never blocks unless
+    /// [member blocking_mode_enabled] is set and a request is being sent or read.
+    #[func]
+    fn poll(&mut self) -> Error {
+        let result = self.client.poll();
+        report(CLASS, result)
+    }
+
+    /// The current [enum Status].
+    #[func]
+    fn get_status(&self) -> Status {
+        Status(self.client.status() as i64)
+    }
+
+    /// [code]true[/code] while the last response's headers have not been taken.
+    #[func]
+    fn has_response(&self) -> bool {
+        self.client.has_response()
+    }
+
+    /// [code]true[/code] if the last response used chunked transfer coding.
+    #[func]
+    fn is_response_chunked(&self) -> bool {
+        self.client.is_response_chunked()
+    }
+
+    /// The last response's status code (e.g. 200), or 0.
+    #[func]
+    fn get_response_code(&self) -> i32 {
+        self.client.response_code()
+    }
+
+    /// The last response's header lines ([code]"Name: value"[/code]), in order, duplicates
+    /// kept. As in Godot, this hands them over: a second call returns an empty array.
+    #[func]
+    fn get_response_headers(&mut self) -> PackedStringArray {
+        self.client
+            .take_response_headers()
+            .iter()
+            .map(|h| GString::from(h.as_str()))
+            .collect()
+    }
+
+    /// The last response's headers as [code]{ "Name": "value" }[/code], names with their case.
+    /// Repeated names are joined with [code]"; "[/code] (as Godot documents; Godot itself keeps
+    /// only the last). Like [method get_response_headers], this hands them over.
+    #[func]
+    fn get_response_headers_as_dictionary(&mut self) -> VarDictionary {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for line in self.client.take_response_headers() {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let (name, value) = (name.trim(), value.trim());
+            match pairs.iter_mut().find(|(n, _)| n == name) {
+                Some((_, v)) => {
+                    v.push_str("; ");
+                    v.push_str(value);
+                }
+                None => pairs.push((name.to_string(), value.to_string())),
+            }
+        }
+        let mut dict = VarDictionary::new();
+        for (name, value) in pairs {
+            dict.set(
+                &GString::from(name.as_str()),
+                &GString::from(value.as_str()),
+            );
+        }
+        dict
+    }
+
+    /// The body length from [code]Content-Length[/code], 0 for HEAD, or -1 when unknown
+    /// (chunked or read until the server closes).
+    #[func]
+    fn get_response_body_length(&self) -> i64 {
+        self.client.response_body_length()
+    }
+
+    /// Reads the next piece of the body (possibly empty while data is in flight). Up to
+    /// [member read_chunk_size] bytes, or one whole HTTP chunk for chunked bodies. Moves to
+    /// [constant STATUS_CONNECTED] when the body is complete ([constant STATUS_DISCONNECTED] if
+    /// the server closed to end it), or [constant STATUS_CONNECTION_ERROR] if it was cut short.
+    #[func]
+    fn read_response_body_chunk(&mut self) -> PackedByteArray {
+        let mut out = PackedBuf(PackedByteArray::new());
+        let result = self.client.read_response_body_chunk(&mut out);
+        if let Err(e) = &result {
+            if http_error_code(e) == Error::ERR_UNCONFIGURED {
+                godot_error!("{CLASS}: read_response_body_chunk() needs STATUS_BODY");
+            } else {
+                report(CLASS, result);
+            }
+        }
+        out.0
+    }
+
+    /// See [member read_chunk_size].
+    #[func]
+    fn set_read_chunk_size(&mut self, bytes: i32) {
+        match self.client.set_read_chunk_size(i64::from(bytes)) {
+            Ok(()) => self.read_chunk_size = bytes,
+            Err(e) => godot_error!("{CLASS}: {e}"),
+        }
+    }
+
+    /// See [member read_chunk_size].
+    #[func]
+    fn get_read_chunk_size(&self) -> i32 {
+        self.read_chunk_size
+    }
+
+    /// See [member blocking_mode_enabled].
+    #[func]
+    fn set_blocking_mode(&mut self, enabled: bool) {
+        self.blocking_mode_enabled = enabled;
+        self.client.set_blocking(enabled);
+    }
+
+    /// See [member blocking_mode_enabled].
+    #[func]
+    fn is_blocking_mode_enabled(&self) -> bool {
+        self.blocking_mode_enabled
+    }
+
+    /// Sends plain-HTTP requests through the proxy at [param host]:[param port] (absolute
+    /// request URLs). An empty host or port -1 turns it off. Applies from the next
+    /// [method connect_to_host].
+    #[func]
+    fn set_http_proxy(&mut self, host: GString, port: i32) {
+        self.client
+            .set_http_proxy(&host.to_string(), i64::from(port));
+    }
+
+    /// The proxy for HTTPS connections (a CONNECT tunnel). Stored now; used once HTTPS lands.
+    #[func]
+    fn set_https_proxy(&mut self, host: GString, port: i32) {
+        self.client
+            .set_https_proxy(&host.to_string(), i64::from(port));
+    }
+
+    /// Encodes a dictionary as a URL query string, byte for byte as Godot does:
+    /// [code]{"a": 1, "b": null, "c": [2, 3]}[/code] gives [code]"a=1&b&c=2&c=3"[/code].
+    #[func]
+    fn query_string_from_dict(&self, fields: VarDictionary) -> GString {
+        let mut parts: Vec<String> = Vec::new();
+        for (key, value) in fields.iter_shared() {
+            let key = uri_encode(&key.stringify().to_string());
+            match value.get_type() {
+                VariantType::NIL => parts.push(key),
+                VariantType::ARRAY => {
+                    for item in value.to::<VarArray>().iter_shared() {
+                        parts.push(format!(
+                            "{key}={}",
+                            uri_encode(&item.stringify().to_string())
+                        ));
+                    }
+                }
+                _ => parts.push(format!(
+                    "{key}={}",
+                    uri_encode(&value.stringify().to_string())
+                )),
+            }
+        }
+        GString::from(parts.join("&").as_str())
+    }
+}
+
+impl RustHttpClient {
+    fn request_bytes(
+        &mut self,
+        method: Method,
+        url: GString,
+        headers: PackedStringArray,
+        body: &[u8],
+    ) -> Error {
+        let headers: Vec<String> = headers.as_slice().iter().map(|h| h.to_string()).collect();
+        let result = self
+            .client
+            .request(method.0, &url.to_string(), &headers, body);
+        report(CLASS, result)
+    }
+}

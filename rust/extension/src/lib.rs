@@ -1,0 +1,28 @@
+//! # rustnet — the Godot extension
+//!
+//! Godot-facing classes only: each converts Godot types, keeps Godot's exact names, defaults and
+//! `Error` codes, and delegates the behaviour to `rustnet-core`.
+//!
+//! | class | twin of | module |
+//! |---|---|---|
+//! | `RustHTTPClient` | `HTTPClient` | [`http_client`] |
+
+mod class_enum;
+mod errors;
+pub mod http_client;
+mod stream_peer_transport;
+mod tls_options;
+
+use godot::init::{gdextension, ExtensionLibrary, InitStage};
+
+struct RustNet;
+
+#[gdextension]
+unsafe impl ExtensionLibrary for RustNet {
+    fn on_stage_init(stage: InitStage) {
+        // Classes are registered automatically before the Scene stage runs this hook.
+        if stage == InitStage::Scene {
+            http_client::register_enums();
+        }
+    }
+}

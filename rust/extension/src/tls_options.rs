@@ -1,0 +1,56 @@
+//! Godot's `TLSOptions` in, `rustnet_core` TLS options out, plus the `= null` default.
+
+use godot::classes::TlsOptions;
+use godot::meta::error::ConvertError;
+use godot::meta::shape::GodotShape;
+use godot::meta::{FromGodot, GodotConvert, ToGodot};
+use godot::obj::Gd;
+use rustnet_core::http::client::TlsClientOptions;
+
+/// A `TLSOptions` argument whose default is `null`, as in `connect_to_host(host, port = -1,
+/// tls_options = null)`. gdext's `#[opt]` only takes immutable types, so this newtype vouches
+/// for the one value it is ever given as a default: `None`.
+#[derive(Clone, Debug)]
+pub struct NullableTls(pub Option<Gd<TlsOptions>>);
+
+impl GodotConvert for NullableTls {
+    type Via = Option<Gd<TlsOptions>>;
+    fn godot_shape() -> GodotShape {
+        <Option<Gd<TlsOptions>> as GodotConvert>::godot_shape()
+    }
+}
+
+impl ToGodot for NullableTls {
+    type Pass = godot::meta::conv::ByValue;
+    fn to_godot(&self) -> Option<Gd<TlsOptions>> {
+        self.0.clone()
+    }
+}
+
+impl FromGodot for NullableTls {
+    fn try_from_godot(v: Option<Gd<TlsOptions>>) -> Result<Self, ConvertError> {
+        Ok(Self(v))
+    }
+}
+
+// SAFETY: used only as `#[opt(default = NullableTls(None))]`; `None` holds no object, so the
+// default can't be mutated or shared.
+unsafe impl godot::meta::GodotImmutable for NullableTls {}
+
+/// Reads what the core needs from a `TLSOptions` (Godot 4.3+ getters).
+pub fn to_core(options: &Gd<TlsOptions>) -> TlsClientOptions {
+    let trusted_ca_pem = options.get_trusted_ca_chain().map(|mut chain| {
+        // Godot 4.6's save_to_string() ends in a stray U+FFFD (gdext notes §5).
+        chain
+            .save_to_string()
+            .to_string()
+            .trim_end_matches(['\u{FFFD}', '\0'])
+            .to_string()
+    });
+    TlsClientOptions {
+        is_server: options.is_server(),
+        unsafe_client: options.is_unsafe_client(),
+        trusted_ca_pem,
+        common_name_override: options.get_common_name_override().to_string(),
+    }
+}
