@@ -177,3 +177,28 @@ func test_tls_is_not_available_yet() -> void:
 	eq(c.connect_to_host("https://" + HOST, port), ERR_UNAVAILABLE, "https:// prefix")
 	eq(c.connect_to_host("http://" + HOST, port, TLSOptions.client()), OK, "http:// turns TLS off")
 	eq(c.connect_to_host(HOST, port, TLSOptions.server(CryptoKey.new(), X509Certificate.new())), ERR_INVALID_PARAMETER, "server options")
+
+
+func test_ipv6_literal_in_brackets() -> void:
+	# Godot sends "[::1]" to its resolver, which fails; RustNet connects and brackets the Host.
+	var port6 := int(OS.get_environment("RUSTNET_HTTP6_PORT"))
+	if port6 == 0:
+		check(true, "no IPv6 loopback on this machine: skipped")
+		return
+	var res := await both(func(p):
+		if await p.connect_to("[::1]", port6):
+			await p.fetch(HTTPClient.METHOD_GET, "/echo"))
+	eq(res[0].statuses[-1], HTTPClient.STATUS_CANT_RESOLVE, "Godot: can't resolve [::1]")
+	check(res[1].responses[0].body.contains("\r\nHost: [::1]:%d\r\n" % port6), "RustNet: bracketed Host")
+
+
+func test_ipv6_long_form_literal() -> void:
+	var port6 := int(OS.get_environment("RUSTNET_HTTP6_PORT"))
+	if port6 == 0:
+		check(true, "no IPv6 loopback on this machine: skipped")
+		return
+	var res := await both(func(p):
+		if await p.connect_to("0:0:0:0:0:0:0:1", port6):
+			await p.fetch(HTTPClient.METHOD_GET, "/echo"))
+	check(res[0].responses[0].body.contains("\r\nHost: 0:0:0:0:0:0:0:1:%d\r\n" % port6), "Godot: Host without brackets")
+	check(res[1].responses[0].body.contains("\r\nHost: [0:0:0:0:0:0:0:1]:%d\r\n" % port6), "RustNet: Host with brackets")

@@ -7,7 +7,7 @@ use crate::class_enum::class_enum;
 use crate::errors::{http_error_code, report};
 use crate::stream_peer_transport::StreamPeerTransport;
 use crate::tls_options::{self, NullableTls};
-use godot::classes::{Engine, IRefCounted, Os, RefCounted, StreamPeer};
+use godot::classes::{Engine, IRefCounted, Os, ProjectSettings, RefCounted, StreamPeer};
 use godot::global::Error;
 use godot::prelude::*;
 use rustnet_core::http::client::BodyBuffer;
@@ -157,7 +157,10 @@ fn godot_user_agent() -> String {
             .map(|v| v.stringify().to_string())
             .unwrap_or_default()
     };
-    let patch: i64 = info.get("patch").map(|v| v.to::<i64>()).unwrap_or(0);
+    let patch: i64 = info
+        .get("patch")
+        .and_then(|v| v.try_to::<i64>().ok())
+        .unwrap_or(0);
     let mut version = format!("{}.{}", get("major"), get("minor"));
     if patch != 0 {
         version.push_str(&format!(".{patch}"));
@@ -168,6 +171,17 @@ fn godot_user_agent() -> String {
         get("build"),
         Os::singleton().get_name()
     )
+}
+
+/// Godot's `network/limits/tcp/connect_timeout_seconds` (default 30), which its sockets obey.
+fn project_connect_timeout() -> std::time::Duration {
+    let seconds = ProjectSettings::singleton()
+        .get_setting("network/limits/tcp/connect_timeout_seconds")
+        .try_to::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(30.0);
+    std::time::Duration::from_secs_f64(seconds.min(86_400.0))
 }
 
 /// `PackedByteArray` as the core's body buffer: socket reads land in Godot's memory directly.
@@ -203,6 +217,7 @@ impl RustHttpClient {
     ) -> Error {
         let tls = tls_options.0.as_ref().map(tls_options::to_core);
         self.connection = None;
+        self.client.limits_mut().connect_timeout = project_connect_timeout();
         let result = self
             .client
             .connect_to_host(&host.to_string(), i64::from(port), tls);

@@ -4,13 +4,27 @@
 
 use godot::classes::StreamPeer;
 use godot::global::Error;
-use godot::obj::Gd;
+use godot::obj::{EngineEnum, Gd};
 use godot::prelude::*;
 use rustnet_core::net::tcp::Transport;
 use std::io;
 
 pub struct StreamPeerTransport {
     pub peer: Gd<StreamPeer>,
+}
+
+/// `[Error, value]` as StreamPeer's partial calls return it; anything unexpected is `FAILED`.
+fn split_result<T: FromGodot + Default>(result: &VarArray) -> (Error, T) {
+    let err = result
+        .get(0)
+        .and_then(|v| v.try_to::<i32>().ok())
+        .and_then(Error::try_from_ord)
+        .unwrap_or(Error::FAILED);
+    let value = result
+        .get(1)
+        .and_then(|v| v.try_to::<T>().ok())
+        .unwrap_or_default();
+    (err, value)
 }
 
 fn io_err(e: Error) -> io::Error {
@@ -30,11 +44,10 @@ impl Transport for StreamPeerTransport {
         } else {
             self.peer.get_partial_data(want)
         };
-        let err: i64 = result.get(0).map(|v| v.to::<i64>()).unwrap_or(1);
-        let data: PackedByteArray = result.get(1).map(|v| v.to()).unwrap_or_default();
+        let (err, data): (Error, PackedByteArray) = split_result(&result);
         let n = data.len().min(buf.len());
         buf[..n].copy_from_slice(&data.as_slice()[..n]);
-        match Error::from_godot(err as i32) {
+        match err {
             Error::OK if n == 0 => Ok(None),
             Error::OK => Ok(Some(n)),
             Error::ERR_FILE_EOF if n == 0 => Ok(Some(0)),
@@ -52,10 +65,9 @@ impl Transport for StreamPeerTransport {
             };
         }
         let result = self.peer.put_partial_data(&data);
-        let err: i64 = result.get(0).map(|v| v.to::<i64>()).unwrap_or(1);
-        let sent: i64 = result.get(1).map(|v| v.to::<i64>()).unwrap_or(0);
-        match Error::from_godot(err as i32) {
-            Error::OK => Ok(usize::try_from(sent).unwrap_or(0)),
+        let (err, sent): (Error, i64) = split_result(&result);
+        match err {
+            Error::OK => Ok(usize::try_from(sent).unwrap_or(0).min(buf.len())),
             e => Err(io_err(e)),
         }
     }

@@ -248,6 +248,10 @@ impl HttpClient {
     pub fn limits(&self) -> &HttpLimits {
         &self.limits
     }
+    /// Changes the limits; they apply from the next connect or response.
+    pub fn limits_mut(&mut self) -> &mut HttpLimits {
+        &mut self.limits
+    }
     pub fn set_user_agent(&mut self, ua: &str) {
         self.user_agent = ua.to_string();
     }
