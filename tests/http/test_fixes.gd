@@ -171,12 +171,11 @@ func test_set_connection_works() -> void:
 	eq(res[1].responses[0].body, "abcdef", "RustNet: body over the StreamPeer")
 
 
-func test_tls_is_not_available_yet() -> void:
+func test_tls_option_checks() -> void:
 	var c := RustHTTPClient.new()
-	eq(c.connect_to_host(HOST, port, TLSOptions.client()), ERR_UNAVAILABLE, "TLSOptions")
-	eq(c.connect_to_host("https://" + HOST, port), ERR_UNAVAILABLE, "https:// prefix")
-	eq(c.connect_to_host("http://" + HOST, port, TLSOptions.client()), OK, "http:// turns TLS off")
 	eq(c.connect_to_host(HOST, port, TLSOptions.server(CryptoKey.new(), X509Certificate.new())), ERR_INVALID_PARAMETER, "server options")
+	eq(c.connect_to_host("https://" + HOST, port), OK, "https:// prefix")
+	eq(c.connect_to_host("http://" + HOST, port, TLSOptions.client()), OK, "http:// turns TLS off")
 
 
 func test_ipv6_literal_in_brackets() -> void:

@@ -31,6 +31,10 @@ func test_constants_and_enums_match() -> void:
 	eq(s, RustHTTPClient.STATUS_BODY, "named enum access")
 
 
+## RustNet's additions beyond HTTPClient (README: "Beyond the built-in").
+const EXTRA_PROPERTIES := ["tls_pinned_public_keys", "connect_timeout", "tls_handshake_timeout", "response_timeout", "accept_gzip"]
+
+
 func test_properties_match() -> void:
 	var props := {}
 	for cls in ["HTTPClient", "RustHTTPClient"]:
@@ -38,7 +42,21 @@ func test_properties_match() -> void:
 		for p in ClassDB.class_get_property_list(cls, true):
 			list[p.name] = [p.type, p.usage, ClassDB.class_get_property_getter(cls, p.name), ClassDB.class_get_property_setter(cls, p.name)]
 		props[cls] = list
-	eq(props["RustHTTPClient"], props["HTTPClient"], "property list")
+	var ours: Dictionary = props["RustHTTPClient"]
+	for name in EXTRA_PROPERTIES:
+		check(ours.has(name), "RustNet property %s" % name)
+		ours.erase(name)
+	eq(ours, props["HTTPClient"], "the built-in's properties")
+
+
+func test_extra_properties_default_off() -> void:
+	var c := RustHTTPClient.new()
+	eq([c.tls_pinned_public_keys, c.connect_timeout, c.tls_handshake_timeout, c.response_timeout, c.accept_gzip],
+		[PackedStringArray(), 0.0, 0.0, 0.0, false], "defaults")
+	c.tls_pinned_public_keys = ["not base64 !"]
+	eq(c.tls_pinned_public_keys, PackedStringArray(), "an invalid pin is refused")
+	c.tls_pinned_public_keys = ["sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="]
+	eq(c.tls_pinned_public_keys.size(), 1, "a valid pin is kept")
 
 
 func test_fresh_object_state() -> void:

@@ -48,3 +48,43 @@ impl Default for HttpLimits {
         }
     }
 }
+
+/// Limits for one WebSocket connection, with Godot's `WebSocketPeer` defaults. Like Godot,
+/// a session captures them when it is created (at the end of the handshake); changing the
+/// peer's properties later does not affect a live connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WsLimits {
+    /// Largest inbound message (all fragments together): 65535, Godot's `inbound_buffer_size`.
+    /// A larger one is answered with close 1009 "Message too big". Received messages waiting
+    /// to be read are also capped at the next power of two of this many bytes (Godot's
+    /// payload ring buffer); when full, input is refused (backpressure, nothing is lost).
+    pub inbound_buffer_size: usize,
+    /// Most bytes queued for the socket, the new message included: 65535, Godot's
+    /// `outbound_buffer_size`. A send over it fails (`ERR_OUT_OF_MEMORY`); 0 means no limit.
+    pub outbound_buffer_size: usize,
+    /// Most received messages waiting to be read, and most sent messages waiting for the
+    /// socket: 4096, Godot's `max_queued_packets`. Inbound: input is refused when full
+    /// (backpressure). Outbound: a send fails (`ERR_OUT_OF_MEMORY`).
+    pub max_queued_packets: usize,
+    /// Largest handshake head (request or response, blank line included): 4096 bytes, Godot's
+    /// `WSL_MAX_HEADER_SIZE`. Over it the handshake fails.
+    pub max_handshake_bytes: usize,
+    /// Most header lines in a handshake head: 128 (httparse needs a fixed slot array).
+    pub max_handshake_headers: usize,
+    /// Godot's `heartbeat_interval`: an empty ping this often while OPEN; a second interval
+    /// without any pong drops the connection (code -1). Zero (the default) disables it.
+    pub heartbeat_interval: Duration,
+}
+
+impl Default for WsLimits {
+    fn default() -> Self {
+        Self {
+            inbound_buffer_size: 65535,
+            outbound_buffer_size: 65535,
+            max_queued_packets: 4096,
+            max_handshake_bytes: 4096,
+            max_handshake_headers: 128,
+            heartbeat_interval: Duration::ZERO,
+        }
+    }
+}

@@ -6,6 +6,10 @@
 //!   body framing, chunked decoding) and the [`http::HttpClient`] driver that owns a socket and
 //!   reproduces the status machine of Godot's `HTTPClient` poll by poll.
 //! * [`net`]: sockets — asynchronous DNS resolution and non-blocking TCP connect.
+//! * [`ws`]: the WebSocket protocol core (URL rules, both handshake sides, the message session
+//!   with Godot's close and limit semantics), for the coming `RustWebSocketPeer`.
+//! * [`tls`]: rustls client sessions as a byte pipe over any transport, Godot's `TLSOptions`
+//!   semantics, and public-key pinning.
 //! * [`config`]: every limit, in one documented struct.
 //!
 //! The `rustnet` crate (the Godot extension) only converts types and keeps Godot's names; any
@@ -14,5 +18,7 @@
 pub mod config;
 pub mod http;
 pub mod net;
+pub mod tls;
+pub mod ws;
 
 pub use config::HttpLimits;

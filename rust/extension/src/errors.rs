@@ -13,6 +13,8 @@ pub fn http_error_code(e: &HttpError) -> Error {
         HttpError::CantConnect(_) => Error::ERR_CANT_CONNECT,
         HttpError::Connection(_) | HttpError::LimitExceeded(_) => Error::ERR_CONNECTION_ERROR,
         HttpError::Failed(_) => Error::FAILED,
+        HttpError::Tls(_) => Error::ERR_CANT_CONNECT,
+        HttpError::Timeout(_) => Error::ERR_TIMEOUT,
     }
 }
 

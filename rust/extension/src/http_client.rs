@@ -7,11 +7,14 @@ use crate::class_enum::class_enum;
 use crate::errors::{http_error_code, report};
 use crate::stream_peer_transport::StreamPeerTransport;
 use crate::tls_options::{self, NullableTls};
-use godot::classes::{Engine, IRefCounted, Os, ProjectSettings, RefCounted, StreamPeer};
+use godot::classes::{
+    Engine, FileAccess, IRefCounted, Os, ProjectSettings, RefCounted, StreamPeer,
+};
 use godot::global::Error;
 use godot::prelude::*;
 use rustnet_core::http::client::BodyBuffer;
 use rustnet_core::http::{request::uri_encode, HttpClient};
+use rustnet_core::tls::pinning::Pin;
 
 class_enum! {
     /// `HTTPClient.Status`.
@@ -114,8 +117,12 @@ pub fn register_enums() {
 /// as [constant STATUS_CONNECTION_ERROR] with an error message (Godot reports success or code 200);
 /// duplicate headers are joined with [code]"; "[/code] in [method get_response_headers_as_dictionary]
 /// as documented; CR, LF or NUL in a header or URL is refused with [constant ERR_INVALID_PARAMETER];
-/// [method set_connection] works. HTTPS (TLS) is not available yet: a [TLSOptions] or an
-/// [code]https://[/code] host gives [constant ERR_UNAVAILABLE].
+/// [method set_connection] works; the CONNECT request to an HTTPS proxy names the target in its
+/// [code]Host[/code] header (Godot sends [code]Host: :-1[/code]).
+///
+/// HTTPS uses rustls (TLS 1.2 and 1.3) with Godot's [TLSOptions] semantics. Beyond the built-in,
+/// all off by default: [member tls_pinned_public_keys], [member connect_timeout],
+/// [member tls_handshake_timeout], [member response_timeout] and [member accept_gzip].
 #[derive(GodotClass)]
 #[class(base = RefCounted, rename = RustHTTPClient)]
 pub struct RustHttpClient {
@@ -131,6 +138,44 @@ pub struct RustHttpClient {
     /// The [StreamPeer] set with [method set_connection], or [code]null[/code].
     #[var(get = get_connection, set = set_connection)]
     connection: Option<Gd<StreamPeer>>,
+    /// [i]RustNet only.[/i] Certificate pinning: base64 SHA-256 hashes of public keys
+    /// ([code]SubjectPublicKeyInfo[/code]), optionally prefixed [code]sha256/[/code] — what
+    /// [code]openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64[/code]
+    /// prints. When not empty, a TLS handshake fails with [constant STATUS_TLS_HANDSHAKE_ERROR] unless a
+    /// certificate the server presents (leaf or chain) matches a pin — on top of the normal
+    /// verification, and even with [method TLSOptions.client_unsafe]. Applies from the next connect.
+    /// [codeblock]
+    /// http.tls_pinned_public_keys = ["sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="]
+    /// http.connect_to_host("example.com", 443, TLSOptions.client())
+    /// [/codeblock]
+    #[var(get = get_tls_pinned_public_keys, set = set_tls_pinned_public_keys, usage_flags = [DEFAULT])]
+    tls_pinned_public_keys: PackedStringArray,
+    /// [i]RustNet only.[/i] Seconds a TCP connect may take before the next address is tried and,
+    /// after the last, [constant STATUS_CANT_CONNECT]. [code]0[/code] (default): Godot's project
+    /// setting [code]network/limits/tcp/connect_timeout_seconds[/code] (30 s).
+    #[var(get = get_connect_timeout, set = set_connect_timeout, usage_flags = [DEFAULT])]
+    connect_timeout: f64,
+    /// [i]RustNet only.[/i] Seconds the TLS handshake may take; past it, [method poll] returns
+    /// [constant ERR_TIMEOUT] and the status is [constant STATUS_TLS_HANDSHAKE_ERROR].
+    /// [code]0[/code] (default): no limit, as in Godot (whose handshake can wait forever).
+    #[var(get = get_tls_handshake_timeout, set = set_tls_handshake_timeout, usage_flags = [DEFAULT])]
+    tls_handshake_timeout: f64,
+    /// [i]RustNet only.[/i] Seconds allowed between the request being sent and the complete
+    /// response head; past it, [method poll] returns [constant ERR_TIMEOUT] and the status is
+    /// [constant STATUS_CONNECTION_ERROR]. [code]0[/code] (default): no limit, as in Godot.
+    /// [codeblock]
+    /// http.response_timeout = 10.0
+    /// [/codeblock]
+    #[var(get = get_response_timeout, set = set_response_timeout, usage_flags = [DEFAULT])]
+    response_timeout: f64,
+    /// [i]RustNet only.[/i] If [code]true[/code], requests carry
+    /// [code]Accept-Encoding: gzip, deflate[/code] (unless the script sets its own) and
+    /// [code]gzip[/code]/[code]deflate[/code] bodies are decoded: [method read_response_body_chunk]
+    /// returns the decoded bytes (up to [member read_chunk_size] per call) and
+    /// [method get_response_body_length] is [code]-1[/code] for them. Default [code]false[/code]
+    /// (Godot's HTTPClient never decodes; only HTTPRequest does).
+    #[var(get = is_accept_gzip, set = set_accept_gzip, usage_flags = [DEFAULT])]
+    accept_gzip: bool,
     base: Base<RefCounted>,
 }
 
@@ -144,6 +189,11 @@ impl IRefCounted for RustHttpClient {
             blocking_mode_enabled: false,
             read_chunk_size: 65536,
             connection: None,
+            tls_pinned_public_keys: PackedStringArray::new(),
+            connect_timeout: 0.0,
+            tls_handshake_timeout: 0.0,
+            response_timeout: 0.0,
+            accept_gzip: false,
             base,
         }
     }
@@ -184,6 +234,39 @@ fn project_connect_timeout() -> std::time::Duration {
     std::time::Duration::from_secs_f64(seconds.min(86_400.0))
 }
 
+/// A timeout property's value: `None` for 0 (off), negative or not finite.
+fn seconds(value: f64) -> Option<std::time::Duration> {
+    (value.is_finite() && value > 0.0)
+        .then(|| std::time::Duration::from_secs_f64(value.min(86_400.0)))
+}
+
+/// Godot's TLS project settings, read at each TLS connect as Godot does: the PEM bundle named
+/// by `network/tls/certificate_bundle_override` (replacing the default roots) and
+/// `network/tls/enable_tls_v1.3`.
+fn project_tls_defaults() -> (Option<String>, bool) {
+    let settings = ProjectSettings::singleton();
+    let tls13 = settings
+        .get_setting("network/tls/enable_tls_v1.3")
+        .try_to::<bool>()
+        .unwrap_or(true);
+    let path = settings
+        .get_setting("network/tls/certificate_bundle_override")
+        .try_to::<GString>()
+        .unwrap_or_default();
+    let bundle = if path.is_empty() {
+        None
+    } else {
+        match FileAccess::get_file_as_string(&path) {
+            pem if !pem.is_empty() => Some(pem.to_string()),
+            _ => {
+                godot_error!("{CLASS}: can't read the certificate bundle override '{path}'");
+                None
+            }
+        }
+    };
+    (bundle, tls13)
+}
+
 /// `PackedByteArray` as the core's body buffer: socket reads land in Godot's memory directly.
 struct PackedBuf(PackedByteArray);
 
@@ -203,8 +286,11 @@ impl RustHttpClient {
     /// Connects to [param host] on [param port] ([code]-1[/code]: 80, or 443 with TLS). Returns
     /// [constant OK] and goes to [constant STATUS_RESOLVING] or [constant STATUS_CONNECTING];
     /// call [method poll] until [constant STATUS_CONNECTED]. An [code]http://[/code] prefix is
-    /// stripped. A host shorter than 4 characters gives [constant ERR_INVALID_PARAMETER]; TLS
-    /// ([param tls_options] or [code]https://[/code]) gives [constant ERR_UNAVAILABLE] in this release.
+    /// stripped; [code]https://[/code] turns TLS on ([code]TLSOptions.client()[/code] when
+    /// [param tls_options] is null). With TLS, the handshake runs inside [method poll] (status
+    /// [constant STATUS_CONNECTING]); a failure gives [constant STATUS_TLS_HANDSHAKE_ERROR] and an
+    /// error message naming the reason. A host shorter than 4 characters or server-side
+    /// [TLSOptions] give [constant ERR_INVALID_PARAMETER].
     /// [codeblock]
     /// var err := http.connect_to_host("127.0.0.1", 8080)
     /// [/codeblock]
@@ -218,6 +304,15 @@ impl RustHttpClient {
         let tls = tls_options.0.as_ref().map(tls_options::to_core);
         self.connection = None;
         self.client.limits_mut().connect_timeout = project_connect_timeout();
+        if tls.is_some()
+            || host
+                .to_string()
+                .to_ascii_lowercase()
+                .starts_with("https://")
+        {
+            let (bundle, tls13) = project_tls_defaults();
+            self.client.set_tls_defaults(bundle, tls13);
+        }
         let result = self
             .client
             .connect_to_host(&host.to_string(), i64::from(port), tls);
@@ -421,11 +516,90 @@ impl RustHttpClient {
             .set_http_proxy(&host.to_string(), i64::from(port));
     }
 
-    /// The proxy for HTTPS connections (a CONNECT tunnel). Stored now; used once HTTPS lands.
+    /// Sends HTTPS connections through the proxy at [param host]:[param port]: a
+    /// [code]CONNECT[/code] tunnel, then TLS with the target through it. A proxy answer other than
+    /// 200 gives [constant STATUS_CANT_CONNECT]. An empty host or port -1 turns it off. Applies
+    /// from the next [method connect_to_host].
     #[func]
     fn set_https_proxy(&mut self, host: GString, port: i32) {
         self.client
             .set_https_proxy(&host.to_string(), i64::from(port));
+    }
+
+    /// See [member tls_pinned_public_keys]. An entry that is not a base64 SHA-256 hash is
+    /// reported and the pins are left unchanged.
+    #[func]
+    fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
+        let parsed: Result<Vec<Pin>, String> = pins
+            .as_slice()
+            .iter()
+            .map(|p| Pin::parse(&p.to_string()))
+            .collect();
+        match parsed {
+            Ok(list) => {
+                self.client.set_pinned_public_keys(list);
+                self.tls_pinned_public_keys = pins;
+            }
+            Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
+        }
+    }
+
+    /// See [member tls_pinned_public_keys].
+    #[func]
+    fn get_tls_pinned_public_keys(&self) -> PackedStringArray {
+        self.tls_pinned_public_keys.clone()
+    }
+
+    /// See [member connect_timeout].
+    #[func]
+    fn set_connect_timeout(&mut self, value: f64) {
+        self.connect_timeout = value.max(0.0);
+        self.client.set_connect_timeout(seconds(value));
+    }
+
+    /// See [member connect_timeout].
+    #[func]
+    fn get_connect_timeout(&self) -> f64 {
+        self.connect_timeout
+    }
+
+    /// See [member tls_handshake_timeout].
+    #[func]
+    fn set_tls_handshake_timeout(&mut self, value: f64) {
+        self.tls_handshake_timeout = value.max(0.0);
+        self.client.set_tls_handshake_timeout(seconds(value));
+    }
+
+    /// See [member tls_handshake_timeout].
+    #[func]
+    fn get_tls_handshake_timeout(&self) -> f64 {
+        self.tls_handshake_timeout
+    }
+
+    /// See [member response_timeout].
+    #[func]
+    fn set_response_timeout(&mut self, value: f64) {
+        self.response_timeout = value.max(0.0);
+        self.client.set_response_timeout(seconds(value));
+    }
+
+    /// See [member response_timeout].
+    #[func]
+    fn get_response_timeout(&self) -> f64 {
+        self.response_timeout
+    }
+
+    /// See [member accept_gzip].
+    #[func]
+    fn set_accept_gzip(&mut self, enabled: bool) {
+        self.accept_gzip = enabled;
+        self.client.set_accept_gzip(enabled);
+    }
+
+    /// See [member accept_gzip].
+    #[func]
+    fn is_accept_gzip(&self) -> bool {
+        self.accept_gzip
     }
 
     /// Encodes a dictionary as a URL query string, byte for byte as Godot does:

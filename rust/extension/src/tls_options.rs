@@ -5,7 +5,7 @@ use godot::meta::error::ConvertError;
 use godot::meta::shape::GodotShape;
 use godot::meta::{FromGodot, GodotConvert, ToGodot};
 use godot::obj::Gd;
-use rustnet_core::http::client::TlsClientOptions;
+use rustnet_core::tls::TlsClientOptions;
 
 /// A `TLSOptions` argument whose default is `null`, as in `connect_to_host(host, port = -1,
 /// tls_options = null)`. gdext's `#[opt]` only takes immutable types, so this newtype vouches

@@ -27,16 +27,19 @@
 //! (polling an error state again), so the extension reports each failure exactly once.
 
 use super::chunked::{decode_next, ChunkStep};
+use super::decode::ContentDecoder;
 use super::error::{protocol, HttpError};
 use super::request::{self, Method, RequestParts};
 use super::response::{parse_head, Framing, HeadParse};
 use crate::config::HttpLimits;
 use crate::net::resolve::{Resolve, ResolveState};
 use crate::net::tcp::{ConnectProgress, Connecting, Transport};
+use crate::tls::pinning::Pin;
+use crate::tls::{config::client_config, TlsSettings, TlsStream};
 use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Godot's `HTTPClient.Status`, same values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,25 +56,19 @@ pub enum Status {
     TlsHandshakeError = 9,
 }
 
-/// What `connect_to_host` was given for TLS (read from Godot's `TLSOptions` by the extension).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TlsClientOptions {
-    /// `TLSOptions.server(...)`: not valid for a client.
-    pub is_server: bool,
-    /// `TLSOptions.client_unsafe(...)`.
-    pub unsafe_client: bool,
-    /// PEM of `trusted_chain`, if one was given.
-    pub trusted_ca_pem: Option<String>,
-    pub common_name_override: String,
-}
+pub use crate::tls::TlsClientOptions;
 
 /// Where a body ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum BodyState {
     Empty,
-    Sized { left: u64 },
+    Sized {
+        left: u64,
+    },
     Chunked,
     UntilClose,
+    /// The raw body has ended; decoded bytes are still being handed out (`accept_gzip`).
+    Draining,
 }
 
 enum State {
@@ -85,15 +82,37 @@ enum State {
         candidates: VecDeque<IpAddr>,
         deadline: Instant,
     },
+    /// TCP is up to the HTTPS proxy; the CONNECT request is being sent and answered.
+    ProxyTunnel {
+        out: Vec<u8>,
+        sent: usize,
+    },
+    /// TLS handshake in progress (Godot shows STATUS_CONNECTING).
+    TlsHandshake {
+        stream: Box<TlsStream>,
+        deadline: Option<Instant>,
+    },
     CantConnect,
     Connected,
     Requesting {
         out: Vec<u8>,
         sent: usize,
         interim_seen: usize,
+        /// Set once the request is sent, when `response_timeout` is on.
+        head_deadline: Option<Instant>,
     },
     Body(BodyState),
     ConnectionError,
+    TlsHandshakeError,
+}
+
+/// Decoding state of a `Content-Encoding` body (`accept_gzip`).
+struct BodyDecoding {
+    decoder: ContentDecoder,
+    /// Compressed bytes received and not decoded yet (at most one raw read).
+    pending: Vec<u8>,
+    /// Where the raw body left the client once it ended, entered when all is handed out.
+    final_state: Option<State>,
 }
 
 /// A buffer the body is read into. `RustHTTPClient` implements it over `PackedByteArray`, so
@@ -112,30 +131,34 @@ impl BodyBuffer for Vec<u8> {
     }
 }
 
-/// Bytes received and not consumed yet, with a read cursor so consuming is O(1).
+/// Bytes received and not consumed yet: `buf[start..end]`, with a read cursor so consuming is
+/// O(1). `buf` stays allocated and initialised between reads (its length only grows), so a read
+/// never zero-fills its destination first: zeroing 64 KiB per head read was ~16% of the client's
+/// CPU time in the keep-alive benchmark (`scripts/bench.sh http`).
 #[derive(Default)]
 struct RecvBuf {
     buf: Vec<u8>,
     start: usize,
+    end: usize,
 }
 
 impl RecvBuf {
     fn data(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
     }
     fn len(&self) -> usize {
-        self.buf.len() - self.start
+        self.end - self.start
     }
     fn consume(&mut self, n: usize) {
         self.start += n.min(self.len());
-        if self.start == self.buf.len() {
-            self.buf.clear();
+        if self.start == self.end {
             self.start = 0;
+            self.end = 0;
         }
     }
     fn clear(&mut self) {
-        self.buf.clear();
         self.start = 0;
+        self.end = 0;
     }
     /// Moves up to `out.len()` buffered bytes into `out`.
     fn take_into(&mut self, out: &mut [u8]) -> usize {
@@ -152,17 +175,18 @@ impl RecvBuf {
         blocking: bool,
     ) -> io::Result<Option<usize>> {
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + max, 0);
-        let r = conn.read(&mut self.buf[old..], blocking);
-        let got = match &r {
-            Ok(Some(n)) => *n,
-            _ => 0,
-        };
-        self.buf.truncate(old + got);
+        let limit = self.end + max;
+        if self.buf.len() < limit {
+            self.buf.resize(limit, 0);
+        }
+        let r = conn.read(&mut self.buf[self.end..limit], blocking);
+        if let Ok(Some(n)) = &r {
+            self.end += (*n).min(max);
+        }
         r
     }
 }
@@ -191,6 +215,14 @@ pub struct HttpClient {
     http_proxy: Option<(String, u16)>,
     https_proxy: Option<(String, u16)>,
     user_agent: String,
+    // TLS and the features beyond Godot's client (all off by default).
+    tls_settings: TlsSettings,
+    via_https_proxy: bool,
+    connect_timeout: Option<Duration>,
+    tls_handshake_timeout: Option<Duration>,
+    response_timeout: Option<Duration>,
+    accept_gzip: bool,
+    decoding: Option<BodyDecoding>,
 }
 
 /// Godot refuses host strings shorter than this (`HOST_MIN_LEN`).
@@ -225,6 +257,13 @@ impl HttpClient {
             http_proxy: None,
             https_proxy: None,
             user_agent: "RustNet".into(),
+            tls_settings: TlsSettings::default(),
+            via_https_proxy: false,
+            connect_timeout: None,
+            tls_handshake_timeout: None,
+            response_timeout: None,
+            accept_gzip: false,
+            decoding: None,
         }
     }
 
@@ -234,12 +273,15 @@ impl HttpClient {
             State::Disconnected => Status::Disconnected,
             State::Resolving { .. } => Status::Resolving,
             State::CantResolve => Status::CantResolve,
-            State::Connecting { .. } => Status::Connecting,
+            State::Connecting { .. } | State::ProxyTunnel { .. } | State::TlsHandshake { .. } => {
+                Status::Connecting
+            }
             State::CantConnect => Status::CantConnect,
             State::Connected => Status::Connected,
             State::Requesting { .. } => Status::Requesting,
             State::Body(_) => Status::Body,
             State::ConnectionError => Status::ConnectionError,
+            State::TlsHandshakeError => Status::TlsHandshakeError,
         }
     }
 
@@ -283,6 +325,33 @@ impl HttpClient {
     pub fn set_https_proxy(&mut self, host: &str, port: i64) {
         self.https_proxy = proxy_setting(host, port);
     }
+    /// Trust roots replacing Mozilla's for `client()` without a CA (Godot's
+    /// `network/tls/certificate_bundle_override`), and the TLS 1.3 switch.
+    pub fn set_tls_defaults(&mut self, roots_override_pem: Option<String>, enable_tls13: bool) {
+        self.tls_settings.roots_override_pem = roots_override_pem;
+        self.tls_settings.enable_tls13 = enable_tls13;
+    }
+    /// Public-key pins (see [`crate::tls::pinning`]); empty turns pinning off.
+    pub fn set_pinned_public_keys(&mut self, pins: Vec<Pin>) {
+        self.tls_settings.pins = pins;
+    }
+    /// Overrides `limits.connect_timeout` (Godot's project setting) per connection attempt;
+    /// when it fires, `poll()` reports [`HttpError::Timeout`] rather than a plain failure.
+    pub fn set_connect_timeout(&mut self, timeout: Option<Duration>) {
+        self.connect_timeout = timeout;
+    }
+    /// `None` (the default): no limit, as in Godot.
+    pub fn set_tls_handshake_timeout(&mut self, timeout: Option<Duration>) {
+        self.tls_handshake_timeout = timeout;
+    }
+    /// Time allowed from the request being sent to the complete response head; `None`: no limit.
+    pub fn set_response_timeout(&mut self, timeout: Option<Duration>) {
+        self.response_timeout = timeout;
+    }
+    /// Ask for, and decode, `gzip`/`deflate` bodies.
+    pub fn set_accept_gzip(&mut self, on: bool) {
+        self.accept_gzip = on;
+    }
 
     // ----- response accessors -----------------------------------------------------------------
 
@@ -315,6 +384,7 @@ impl HttpClient {
         self.response_headers.clear();
         self.body_length = -1;
         self.head_request = false;
+        self.decoding = None;
     }
 
     /// Godot's `set_connection`: talk HTTP over a stream the caller already connected. The
@@ -348,11 +418,6 @@ impl HttpClient {
                 "TLSOptions for a server can't be used by a client".into(),
             ));
         }
-        if tls.is_some() {
-            return Err(HttpError::Unavailable(
-                "HTTPS is not available yet in this RustNet release".into(),
-            ));
-        }
         if host.chars().count() < HOST_MIN_LEN {
             return Err(HttpError::InvalidParameter(format!(
                 "host '{host}' is shorter than {HOST_MIN_LEN} characters"
@@ -374,8 +439,10 @@ impl HttpClient {
         let port_ok = (1..=65535).contains(&port);
         self.conn_port = if port_ok { port as u16 } else { 0 };
 
-        let (server_host, server_port) = match (&self.http_proxy, use_tls) {
-            (Some((ph, pp)), false) => (ph.clone(), *pp),
+        self.via_https_proxy = use_tls && self.https_proxy.is_some();
+        let (server_host, server_port) = match (&self.http_proxy, &self.https_proxy, use_tls) {
+            (Some((ph, pp)), _, false) => (ph.clone(), *pp),
+            (_, Some((ph, pp)), true) => (ph.clone(), *pp),
             _ => (self.conn_host.clone(), self.conn_port),
         };
         self.server_port = server_port;
@@ -419,7 +486,8 @@ impl HttpClient {
             let addr = SocketAddr::new(ip, self.server_port);
             match Connecting::start(addr) {
                 Ok(attempt) => {
-                    let deadline = Instant::now() + self.limits.connect_timeout;
+                    let deadline = Instant::now()
+                        + self.connect_timeout.unwrap_or(self.limits.connect_timeout);
                     self.state = State::Connecting {
                         attempt,
                         candidates,
@@ -453,6 +521,15 @@ impl HttpClient {
             )));
         }
         request::verify_headers(headers)?;
+        let mut all_headers: Vec<&str> = headers.iter().map(|h| h.as_ref()).collect();
+        if self.accept_gzip
+            && !all_headers
+                .iter()
+                .any(|h| starts_with_ignore_case(h.trim_start(), "accept-encoding:"))
+        {
+            all_headers.push("Accept-Encoding: gzip, deflate");
+        }
+        let headers = all_headers.as_slice();
         let use_tls = self.tls.is_some();
         let host_header = request::host_header_value(&self.conn_host, self.conn_port, use_tls);
         let proxied_target;
@@ -477,6 +554,7 @@ impl HttpClient {
             out,
             sent: 0,
             interim_seen: 0,
+            head_deadline: None,
         };
         Ok(())
     }
@@ -489,8 +567,12 @@ impl HttpClient {
             State::Disconnected => Err(HttpError::Unconfigured),
             State::CantResolve => Err(HttpError::CantResolve(String::new())),
             State::CantConnect => Err(HttpError::CantConnect(String::new())),
-            State::ConnectionError => Err(HttpError::Connection(String::new())),
+            State::ConnectionError | State::TlsHandshakeError => {
+                Err(HttpError::Connection(String::new()))
+            }
             State::Body(_) => Ok(()),
+            State::ProxyTunnel { .. } => self.poll_proxy_tunnel(),
+            State::TlsHandshake { .. } => self.poll_tls_handshake(),
             State::Resolving { job } => match job.poll() {
                 ResolveState::Pending => Ok(()),
                 ResolveState::Done(ips) => {
@@ -523,8 +605,15 @@ impl HttpClient {
                     ConnectProgress::Pending => Ok(()),
                     ConnectProgress::Connected(conn) => {
                         self.conn = Some(Box::new(conn));
-                        self.state = State::Connected;
-                        Ok(())
+                        if self.via_https_proxy {
+                            self.start_proxy_tunnel();
+                            self.poll_proxy_tunnel()
+                        } else if self.tls.is_some() {
+                            self.start_tls()
+                        } else {
+                            self.state = State::Connected;
+                            Ok(())
+                        }
                     }
                     ConnectProgress::Failed(e) => {
                         let rest = std::mem::take(candidates);
@@ -533,9 +622,17 @@ impl HttpClient {
                             Ok(())
                         } else {
                             let host = self.conn_host.clone();
-                            self.close();
-                            self.state = State::CantConnect;
-                            Err(HttpError::CantConnect(format!("{host}:{port}: {e}")))
+                            let what = format!("{host}:{port}: {e}");
+                            // Godot's own timeout (the project setting) is a plain failure to
+                            // connect; the connect_timeout property's is reported as ERR_TIMEOUT.
+                            let err = if e.kind() == io::ErrorKind::TimedOut
+                                && self.connect_timeout.is_some()
+                            {
+                                HttpError::Timeout(format!("{what} (connect_timeout)"))
+                            } else {
+                                HttpError::CantConnect(what)
+                            };
+                            self.fail_connect(err)
                         }
                     }
                 }
@@ -544,6 +641,162 @@ impl HttpClient {
             State::Requesting { .. } => self.poll_requesting(),
         };
         result
+    }
+
+    /// TCP is up and TLS is wanted: wraps the connection in a TLS session and takes the first
+    /// handshake step. A setup failure (bad CA PEM, invalid name) is a handshake error, as in
+    /// Godot where `connect_to_stream` fails at once.
+    fn start_tls(&mut self) -> Result<(), HttpError> {
+        let Some(conn) = self.conn.take() else {
+            return self.fail_tls(HttpError::Tls("connection lost".into()));
+        };
+        let mut settings = self.tls_settings.clone();
+        settings.options = self.tls.clone().unwrap_or_default();
+        let stream = client_config(&settings, &self.conn_host)
+            .map_err(HttpError::Tls)
+            .and_then(|(config, name)| {
+                TlsStream::new(conn, config, name).map_err(|e| HttpError::Tls(e.0))
+            });
+        match stream {
+            Ok(stream) => {
+                let deadline = self.tls_handshake_timeout.map(|t| Instant::now() + t);
+                self.state = State::TlsHandshake {
+                    stream: Box::new(stream),
+                    deadline,
+                };
+                self.poll_tls_handshake()
+            }
+            Err(e) => self.fail_tls(e),
+        }
+    }
+
+    /// CONNECTING over TLS: one non-blocking handshake step.
+    fn poll_tls_handshake(&mut self) -> Result<(), HttpError> {
+        let State::TlsHandshake { stream, deadline } = &mut self.state else {
+            return Ok(());
+        };
+        match stream.handshake() {
+            Ok(true) => {
+                if let State::TlsHandshake { stream, .. } =
+                    std::mem::replace(&mut self.state, State::Connected)
+                {
+                    self.conn = Some(stream);
+                }
+                Ok(())
+            }
+            Ok(false) if deadline.is_some_and(|d| Instant::now() >= d) => {
+                let secs = self.tls_handshake_timeout.unwrap_or_default().as_secs_f64();
+                self.fail_tls(HttpError::Timeout(format!(
+                    "the TLS handshake with {} took longer than {secs} s (tls_handshake_timeout)",
+                    self.conn_host
+                )))
+            }
+            Ok(false) => Ok(()),
+            Err(e) => {
+                let host = self.conn_host.clone();
+                self.fail_tls(HttpError::Tls(format!("{host}: {}", e.0)))
+            }
+        }
+    }
+
+    fn fail_tls(&mut self, err: HttpError) -> Result<(), HttpError> {
+        self.close();
+        self.state = State::TlsHandshakeError;
+        Err(err)
+    }
+
+    fn fail_connect(&mut self, err: HttpError) -> Result<(), HttpError> {
+        self.close();
+        self.state = State::CantConnect;
+        Err(err)
+    }
+
+    /// Queues `CONNECT host:port` for the HTTPS proxy. Unlike Godot (which sends `Host: :-1`),
+    /// the Host header names the target.
+    fn start_proxy_tunnel(&mut self) {
+        let authority = format!(
+            "{}:{}",
+            request::bracket_ipv6(&self.conn_host),
+            self.conn_port
+        );
+        let out = request::encode(&RequestParts {
+            method: Method::Connect,
+            target: &authority,
+            headers: &[] as &[&str],
+            host_header: &authority,
+            user_agent: &self.user_agent,
+            body: b"",
+        });
+        self.state = State::ProxyTunnel { out, sent: 0 };
+    }
+
+    /// CONNECTING through an HTTPS proxy: send CONNECT, wait for `200`, then start TLS.
+    fn poll_proxy_tunnel(&mut self) -> Result<(), HttpError> {
+        let State::ProxyTunnel { out, sent } = &mut self.state else {
+            return Ok(());
+        };
+        let Some(conn) = self.conn.as_mut() else {
+            return self.fail_connect(HttpError::CantConnect("proxy connection lost".into()));
+        };
+        while *sent < out.len() {
+            match conn.write(&out[*sent..], false) {
+                Ok(0) => return Ok(()),
+                Ok(n) => *sent += n,
+                Err(e) => {
+                    return self.fail_connect(HttpError::CantConnect(format!(
+                        "sending CONNECT to the HTTPS proxy failed: {e}"
+                    )))
+                }
+            }
+        }
+        loop {
+            match parse_head(self.recv.data(), false, &self.limits) {
+                Err(e) => {
+                    return self.fail_connect(HttpError::CantConnect(format!(
+                        "the HTTPS proxy's answer is not HTTP: {e}"
+                    )))
+                }
+                Ok(HeadParse::Interim { consumed }) => self.recv.consume(consumed),
+                Ok(HeadParse::Final { head, consumed }) => {
+                    self.recv.consume(consumed);
+                    if head.code != 200 {
+                        let code = head.code;
+                        return self.fail_connect(HttpError::CantConnect(format!(
+                            "the HTTPS proxy refused the tunnel to {}:{} with status {code}",
+                            self.conn_host, self.conn_port
+                        )));
+                    }
+                    if self.recv.len() > 0 {
+                        return self.fail_connect(HttpError::CantConnect(
+                            "the HTTPS proxy sent data before the TLS handshake".into(),
+                        ));
+                    }
+                    return self.start_tls();
+                }
+                Ok(HeadParse::Partial) => {
+                    let Some(conn) = self.conn.as_mut() else {
+                        return Ok(());
+                    };
+                    match self
+                        .recv
+                        .fill_from(conn.as_mut(), self.limits.head_read_size, false)
+                    {
+                        Ok(None) => return Ok(()),
+                        Ok(Some(0)) => {
+                            return self.fail_connect(HttpError::CantConnect(
+                                "the HTTPS proxy closed the connection".into(),
+                            ))
+                        }
+                        Ok(Some(_)) => {}
+                        Err(e) => {
+                            return self.fail_connect(HttpError::CantConnect(format!(
+                                "reading the HTTPS proxy's answer failed: {e}"
+                            )))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// CONNECTED: is the idle keep-alive connection still up? One non-blocking read.
@@ -584,7 +837,14 @@ impl HttpClient {
     /// REQUESTING: send what is left of the request, then read and parse the response head.
     fn poll_requesting(&mut self) -> Result<(), HttpError> {
         let blocking = self.blocking;
-        let State::Requesting { out, sent, .. } = &mut self.state else {
+        let response_timeout = self.response_timeout;
+        let State::Requesting {
+            out,
+            sent,
+            head_deadline,
+            ..
+        } = &mut self.state
+        else {
             return Ok(());
         };
         let Some(conn) = self.conn.as_mut() else {
@@ -603,11 +863,19 @@ impl HttpClient {
         }
         if !out.is_empty() {
             *out = Vec::new(); // free the request buffer once it is on the wire
+            *head_deadline = response_timeout.map(|t| Instant::now() + t);
         }
+        let head_deadline = *head_deadline;
         // Read the head: parse what we have, read more only when it is incomplete. Bounded by
         // the head size limit (each read adds up to head_read_size bytes).
         loop {
-            match parse_head(self.recv.data(), self.head_request, &self.limits) {
+            // Nothing buffered yet (every poll until the response arrives): read before parsing.
+            let parsed = if self.recv.len() == 0 {
+                Ok(HeadParse::Partial)
+            } else {
+                parse_head(self.recv.data(), self.head_request, &self.limits)
+            };
+            match parsed {
                 Err(e) => return self.fail_hard(e),
                 Ok(HeadParse::Interim { consumed }) => {
                     self.recv.consume(consumed);
@@ -628,6 +896,20 @@ impl HttpClient {
                     self.response_headers = head.headers;
                     self.chunked = head.chunked;
                     self.body_length = head.body_length;
+                    self.decoding = None;
+                    if let Some(coding) = head.content_coding.filter(|_| self.accept_gzip) {
+                        if matches!(
+                            head.framing,
+                            Framing::Sized(_) | Framing::Chunked | Framing::UntilClose
+                        ) {
+                            self.body_length = -1; // the decoded length isn't known in advance
+                            self.decoding = Some(BodyDecoding {
+                                decoder: ContentDecoder::new(coding),
+                                pending: Vec::new(),
+                                final_state: None,
+                            });
+                        }
+                    }
                     self.state = match head.framing {
                         Framing::None => State::Connected,
                         Framing::Empty => State::Body(BodyState::Empty),
@@ -643,7 +925,15 @@ impl HttpClient {
                     };
                     let want = self.limits.head_read_size;
                     match self.recv.fill_from(conn.as_mut(), want, blocking) {
-                        Ok(None) => return Ok(()),
+                        Ok(None) => {
+                            if head_deadline.is_some_and(|d| Instant::now() >= d) {
+                                let secs = self.response_timeout.unwrap_or_default().as_secs_f64();
+                                return self.fail_hard(HttpError::Timeout(format!(
+                                    "no complete response head {secs} s after the request was sent (response_timeout)"
+                                )));
+                            }
+                            return Ok(());
+                        }
                         Ok(Some(0)) => {
                             return self.fail_hard(HttpError::Connection(
                                 "the server closed the connection before a complete response head"
@@ -670,6 +960,78 @@ impl HttpClient {
     ///
     /// An error still leaves the bytes already read in `out`.
     pub fn read_response_body_chunk(&mut self, out: &mut impl BodyBuffer) -> Result<(), HttpError> {
+        match self.decoding.take() {
+            None => self.read_raw_body(out),
+            Some(decoding) => self.read_decoded_body(out, decoding),
+        }
+    }
+
+    /// `accept_gzip` bodies: raw reads feed the decoder, which fills `out` up to
+    /// `read_chunk_size`. The raw body's end (CONNECTED / DISCONNECTED) is held back until every
+    /// decoded byte has been handed out, so a script's `while STATUS_BODY` loop gets them all.
+    fn read_decoded_body(
+        &mut self,
+        out: &mut impl BodyBuffer,
+        mut dec: BodyDecoding,
+    ) -> Result<(), HttpError> {
+        if !matches!(self.state, State::Body(_)) {
+            out.resize(0);
+            return Err(HttpError::Unconfigured);
+        }
+        let cap = self.read_chunk_size;
+        out.resize(cap);
+        let mut made = 0;
+        let mut raw: Vec<u8> = Vec::new();
+        // Bounded: a few raw reads per call at most.
+        for _ in 0..8 {
+            let step = dec
+                .decoder
+                .decode(&dec.pending, &mut out.as_mut_slice()[made..]);
+            let (used, produced) = match step {
+                Ok(v) => v,
+                Err(e) => {
+                    out.resize(made);
+                    return self.fail_hard(e);
+                }
+            };
+            dec.pending.drain(..used);
+            made += produced;
+            if made == cap {
+                break;
+            }
+            if used > 0 || produced > 0 {
+                continue;
+            }
+            // The decoder needs more input.
+            if let Some(final_state) = dec.final_state.take() {
+                out.resize(made);
+                if dec.decoder.is_done() {
+                    self.state = final_state;
+                    return Ok(());
+                }
+                return self.fail_hard(protocol("the compressed body ends in the middle"));
+            }
+            raw.clear();
+            if let Err(e) = self.read_raw_body(&mut raw) {
+                out.resize(made);
+                return Err(e); // the raw layer already moved to CONNECTION_ERROR
+            }
+            dec.pending.extend_from_slice(&raw);
+            if !matches!(self.state, State::Body(_)) {
+                // The raw body is complete: hold its end state until everything is decoded.
+                let end = std::mem::replace(&mut self.state, State::Body(BodyState::Draining));
+                dec.final_state = Some(end);
+            } else if raw.is_empty() {
+                break; // nothing more has arrived yet
+            }
+        }
+        out.resize(made);
+        self.decoding = Some(dec);
+        Ok(())
+    }
+
+    /// The body as it is on the wire (no content decoding).
+    fn read_raw_body(&mut self, out: &mut impl BodyBuffer) -> Result<(), HttpError> {
         let State::Body(body) = self.state else {
             out.resize(0);
             return Err(HttpError::Unconfigured);
@@ -716,6 +1078,10 @@ impl HttpClient {
                 }
             }
             BodyState::Chunked => self.read_chunk(out),
+            BodyState::Draining => {
+                out.resize(0);
+                Ok(())
+            }
         }
     }
 

@@ -22,6 +22,10 @@ pub enum HttpError {
     LimitExceeded(String),
     /// A system call failed for another reason (Godot's `FAILED`).
     Failed(String),
+    /// The TLS handshake failed (Godot's `ERR_CANT_CONNECT`, status TLS_HANDSHAKE_ERROR).
+    Tls(String),
+    /// A RustNet timeout expired (Godot's `ERR_TIMEOUT`). The text names the phase.
+    Timeout(String),
 }
 
 impl HttpError {
@@ -37,6 +41,8 @@ impl HttpError {
             | HttpError::Connection(m)
             | HttpError::LimitExceeded(m)
             | HttpError::Failed(m)
+            | HttpError::Tls(m)
+            | HttpError::Timeout(m)
                 if m.is_empty() =>
             {
                 None
@@ -57,6 +63,8 @@ impl fmt::Display for HttpError {
             HttpError::Connection(m) => write!(f, "connection error: {m}"),
             HttpError::LimitExceeded(m) => write!(f, "limit exceeded: {m}"),
             HttpError::Failed(m) => write!(f, "{m}"),
+            HttpError::Tls(m) => write!(f, "TLS handshake failed: {m}"),
+            HttpError::Timeout(m) => write!(f, "timed out: {m}"),
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod chunked;
 pub mod client;
+pub mod decode;
 pub mod error;
 pub mod request;
 pub mod response;

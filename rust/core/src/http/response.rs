@@ -24,6 +24,7 @@
 //! line, conflicting Content-Length values or Content-Length beside Transfer-Encoding are
 //! protocol errors (Godot reports code 200 or misframes the body).
 
+use super::decode::Coding;
 use super::error::{protocol, HttpError};
 use crate::config::HttpLimits;
 
@@ -57,6 +58,8 @@ pub struct ResponseHead {
     pub body_length: i64,
     /// Whether the connection may carry another request after this response.
     pub keep_alive: bool,
+    /// A `Content-Encoding` RustNet can decode (one `gzip` or `deflate` coding), if any.
+    pub content_coding: Option<Coding>,
 }
 
 /// Result of one attempt to parse a head from the start of a buffer.
@@ -113,6 +116,8 @@ pub fn parse_head(
     let mut content_length: Option<u64> = None;
     let mut transfer_codings: Vec<String> = Vec::new();
     let (mut conn_close, mut conn_keep_alive) = (false, false);
+    // `Some(None)`: a Content-Encoding we can't decode (or several) was seen.
+    let mut content_coding: Option<Option<Coding>> = None;
     for h in resp.headers.iter() {
         headers.push(raw_line(buf, h));
         let value = std::str::from_utf8(h.value).unwrap_or("");
@@ -135,6 +140,12 @@ pub fn parse_head(
                     .map(|c| c.trim().to_ascii_lowercase())
                     .filter(|c| !c.is_empty()),
             );
+        } else if h.name.eq_ignore_ascii_case("content-encoding") {
+            let coding = Coding::from_header(value);
+            content_coding = match content_coding {
+                None => Some(coding),
+                Some(_) => Some(None),
+            };
         } else if h.name.eq_ignore_ascii_case("connection") {
             for token in value.split(',') {
                 let token = token.trim();
@@ -187,6 +198,7 @@ pub fn parse_head(
             chunked,
             body_length,
             keep_alive,
+            content_coding: content_coding.flatten(),
         },
         consumed,
     })
