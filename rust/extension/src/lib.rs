@@ -6,11 +6,15 @@
 //! | class | twin of | module |
 //! |---|---|---|
 //! | `RustHTTPClient` | `HTTPClient` | [`http_client`] |
+//! | `RustTCPServer` | `TCPServer` | [`tcp_server`] |
+//! | `RustStreamPeerTCP` | `StreamPeerTCP` | [`stream_peer_tcp`] |
 
 mod class_enum;
 mod errors;
 pub mod http_client;
+pub mod stream_peer_tcp;
 mod stream_peer_transport;
+pub mod tcp_server;
 mod tls_options;
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
@@ -23,6 +27,7 @@ unsafe impl ExtensionLibrary for RustNet {
         // Classes are registered automatically before the Scene stage runs this hook.
         if stage == InitStage::Scene {
             http_client::register_enums();
+            stream_peer_tcp::register_enums();
         }
     }
 }
