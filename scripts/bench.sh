@@ -5,19 +5,25 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/bench.sh [http] [--pairs=N] [--help]
+Usage: scripts/bench.sh [http] [https] [--pairs=N] [--help]
 
 Times RustNet's classes against Godot's built-in ones, in one headless Godot run per suite,
 and prints each suite's results as a Markdown table on stdout (progress goes to stderr).
 Nothing about speed is asserted: it fails only when a run breaks (a request fails, a SCRIPT
 ERROR, a Godot crash or time-out).
 
-Suites (no argument: all of them, which is just http for now):
+Suites (no argument: all of them, http then https):
   http        RustHTTPClient against HTTPClient, both talking to bench-server (rust/bench)
               on 127.0.0.1: a 100 MB download with the default read_chunk_size (64 KiB), 10,000
               keep-alive GETs of 100 bytes, and the 100 MB download with read_chunk_size
               1 MiB. The classes alternate (built-in, RustNet, built-in, ...). Writes the
               table, with the date and the machine, to docs/bench-http.md. About 1-2 minutes.
+  https       the same two classes over HTTPS, against bench-server's TLS ports (rustls; one
+              TLS 1.3-only, one TLS 1.2-only) with TLSOptions.client(ca) for the test CA
+              rust/core/tests/data/ca.crt: a 100 MB download over TLS 1.3 and over TLS 1.2, and
+              the time from connect_to_host() to the first body byte of a new connection over
+              TLS 1.2 and TLS 1.3 (median of 10 connections per run). Writes
+              docs/bench-https.md. About 1-2 minutes.
 
   --pairs=N   measured built-in/RustNet pairs per workload, after one warm-up pair (default 10;
               with fewer than 5 the docs/ file is not written)
@@ -31,7 +37,7 @@ suites=()
 pairs=10
 for arg in "$@"; do
 	case "$arg" in
-	http) suites+=("$arg") ;;
+	http | https) suites+=("$arg") ;;
 	--pairs=*)
 		pairs=${arg#--pairs=}
 		if ! [[ "$pairs" =~ ^[1-9][0-9]*$ ]]; then
@@ -43,7 +49,7 @@ for arg in "$@"; do
 	*) echo "bench.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
 	esac
 done
-[ "${#suites[@]}" -gt 0 ] || suites=(http)
+[ "${#suites[@]}" -gt 0 ] || suites=(http https)
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$root"
@@ -74,11 +80,16 @@ trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-bench_http() {
+godot=
+port=
+tls13_port=
+tls12_port=
+# Builds the addon and bench-server and starts the server, once for all suites.
+prepare() {
+	[ -z "$port" ] || return 0
 	step "build the addon and bench-server"
 	scripts/build.sh >&2
 	cargo build --release -p rustnet-bench >&2
-	local godot
 	godot=$(scripts/fetch-godot.sh)
 
 	step "start bench-server"
@@ -92,10 +103,27 @@ bench_http() {
 		echo "bench.sh: bench-server did not report its port (got '$line')" >&2
 		return 1
 	fi
-	local port=${BASH_REMATCH[1]}
+	port=${BASH_REMATCH[1]}
+	[[ "$line" =~ \"tls13_port\":\ *([0-9]+) ]] && tls13_port=${BASH_REMATCH[1]}
+	[[ "$line" =~ \"tls12_port\":\ *([0-9]+) ]] && tls12_port=${BASH_REMATCH[1]}
 	[[ "$line" =~ \"pid\":\ *([0-9]+) ]] && server_pid=${BASH_REMATCH[1]}
-	echo "bench-server: 127.0.0.1:$port, pid $server_pid" >&2
+	echo "bench-server: 127.0.0.1:$port (HTTPS: TLS 1.3 on $tls13_port, TLS 1.2 on $tls12_port), pid $server_pid" >&2
+}
 
+# The lines every docs/bench-*.md starts its description with.
+machine_notes() {
+	local load_before=$1 godot_version cpu cores commit
+	godot_version=$("$godot" --version 2>/dev/null | tail -n 1)
+	cpu=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+	cores=$(grep -c '^processor' /proc/cpuinfo)
+	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
+	echo "- Godot $godot_version, headless; RustNet release build (commit $commit)"
+	echo "- CPU: $cpu, $cores logical cores; Linux $(uname -r); load average $load_before when the run started"
+}
+
+bench_http() {
+	prepare
 	step "HTTPClient vs RustHTTPClient in headless Godot ($pairs pairs per workload)"
 	local load_before
 	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -118,12 +146,6 @@ bench_http() {
 		echo "bench.sh: fewer than 5 pairs, docs/bench-http.md left as it was" >&2
 		return 0
 	fi
-	local godot_version cpu cores commit
-	godot_version=$("$godot" --version 2>/dev/null | tail -n 1)
-	cpu=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-	cores=$(grep -c '^processor' /proc/cpuinfo)
-	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
 	mkdir -p docs
 	{
 		echo "# HTTP benchmark: \`RustHTTPClient\` vs Godot's \`HTTPClient\`"
@@ -131,8 +153,7 @@ bench_http() {
 		echo "Written by \`scripts/bench.sh http\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A measurement, not a test:"
 		echo "nothing here is asserted. Numbers move from run to run, by tens of percent on a busy machine (see the load average below)."
 		echo
-		echo "- Godot $godot_version, headless; RustNet release build (commit $commit)"
-		echo "- CPU: $cpu, $cores logical cores; Linux $(uname -r); load average $load_before when the run started"
+		machine_notes "$load_before"
 		echo "- Server: \`bench-server\` (rust/bench) on 127.0.0.1, on the same machine"
 		echo "- $pairs measured pairs per workload, after one warm-up pair; in each pair the built-in runs first"
 		echo
@@ -158,6 +179,87 @@ How to read it:
 NOTES
 	} >docs/bench-http.md
 	echo "bench.sh: wrote docs/bench-http.md" >&2
+}
+
+bench_https() {
+	prepare
+	if [ -z "$tls13_port" ] || [ -z "$tls12_port" ]; then
+		echo "bench.sh: bench-server did not report its TLS ports" >&2
+		return 1
+	fi
+	step "HTTPClient vs RustHTTPClient over HTTPS in headless Godot ($pairs pairs per workload)"
+	local load_before
+	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+	local log="$run_dir/godot-https.log" table="$run_dir/https.md" rc
+	set +e
+	timeout 900 "$godot" --headless --path godot_project -s "$root/bench/https_bench.gd" -- \
+		--tls13-port="$tls13_port" --tls12-port="$tls12_port" --ca="$root/rust/core/tests/data/ca.crt" \
+		--server-pid="$server_pid" --pairs="$pairs" --out="$table" \
+		{server_in}>&- 2>&1 | tee "$log" >&2
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ] || grep -q 'SCRIPT ERROR' "$log" || ! [ -s "$table" ]; then
+		echo "bench.sh: the https benchmark failed (Godot exit code $rc; see the output above)" >&2
+		return 1
+	fi
+
+	echo
+	cat "$table"
+
+	if [ "$pairs" -lt 5 ]; then
+		echo "bench.sh: fewer than 5 pairs, docs/bench-https.md left as it was" >&2
+		return 0
+	fi
+	mkdir -p docs
+	{
+		echo "# HTTPS benchmark: \`RustHTTPClient\` vs Godot's \`HTTPClient\`"
+		echo
+		echo "Written by \`scripts/bench.sh https\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A measurement, not a test:"
+		echo "nothing here is asserted. Numbers move from run to run, by tens of percent on a busy machine (see the load average below)."
+		echo
+		machine_notes "$load_before"
+		echo "- Server: \`bench-server\` (rust/bench) on 127.0.0.1, on the same machine: rustls 0.23 (ring provider, default cipher suites), one port TLS 1.3-only, one TLS 1.2-only, certificate \`rust/core/tests/data/localhost.crt\` (P-256 ECDSA)"
+		echo "- Clients: \`TLSOptions.client(ca)\` with \`ca = X509Certificate\` loaded from \`rust/core/tests/data/ca.crt\`; \`connect_to_host(\"127.0.0.1\", port, tls)\` (the certificate names that IP)"
+		echo "- $pairs measured pairs per workload, after one warm-up pair; in each pair the built-in runs first"
+		echo
+		cat "$table"
+		echo
+		cat <<'NOTES'
+How to read it:
+
+- Downloads: every run uses a fresh client whose connection, TLS handshake included, is made
+  before the clock starts; the timed part is `request()` up to the end of the 100 MB body, read
+  with the default read_chunk_size (64 KiB). MB/s counts 10^6 bytes per second of body.
+- First byte: the time from `connect_to_host()` to the first non-empty
+  `read_response_body_chunk()` of a GET of a 100-byte body, on a new client and connection
+  (TCP connect, TLS handshake, request, response head, first body byte; no name look-up). Each
+  run makes 10 such connections one after the other and reports their median; CPU and server
+  CPU are per connection (the run's total divided by 10).
+- Nothing awaits a frame while timing: the loops busy-poll, as a script that wants its data now
+  would write them (statically typed GDScript, the same source for both classes; see
+  bench/https_bench.gd). So client CPU stays close to the wall time even while a client only
+  waits for the network; well below it means the client was waiting for a CPU.
+- client CPU: CPU time of all the threads of the Godot process during the timed part
+  (`/proc/self/task/*/schedstat`). server CPU: bench-server's, during the same interval.
+- Rust / built-in: for each pair, RustNet's number divided by the built-in's, then the median.
+  Above 1 is better for RustNet in the MB/s rows; below 1 is better in the ms and CPU rows.
+- The cipher suites differ: bench-server follows the client's order of preference, and
+  `BENCH_SERVER_LOG_TLS=1` shows the built-in (Godot's mbedTLS) choosing ChaCha20-Poly1305 over
+  both TLS versions and RustNet (rustls, ring) AES-256-GCM. Each class as shipped: part of the
+  download gap is the built-in's choice of a cipher without hardware support.
+- Where the built-in's first-byte time goes (strace of the Godot process): its socket has no
+  `TCP_NODELAY`, and mbedTLS sends the end of its handshake and the request in separate small
+  `send()`s (TLS 1.2: ClientKeyExchange, ChangeCipherSpec, Finished; TLS 1.3: ChangeCipherSpec,
+  Finished, then the request). Nagle's algorithm holds the later ones until the server ACKs the
+  first, and the server, which can't answer before it has them all, delays that ACK (40 ms
+  minimum on Linux): some 40-50 ms of the built-in's time is that wait, over TLS 1.2 and TLS 1.3
+  alike. RustNet sets `TCP_NODELAY`.
+- RustNet's `connect_to_host()` calls `X509Certificate.save_to_string()` on the CA, which on
+  Godot 4.6 prints "Unicode parsing error ... Unexpected NUL character" once per connection; the
+  benchmark's log shows one such line per RustNet connection. Harmless here.
+NOTES
+	} >docs/bench-https.md
+	echo "bench.sh: wrote docs/bench-https.md" >&2
 }
 
 for suite in "${suites[@]}"; do

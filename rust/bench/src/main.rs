@@ -1,14 +1,21 @@
-//! `bench-server`: the loopback HTTP/1.1 server that `scripts/bench.sh http` measures Godot's
-//! `HTTPClient` and RustNet's `RustHTTPClient` against. It is a load generator, not a product:
-//! its one job is never to be the bottleneck, so it does as little as possible per request.
+//! `bench-server`: the loopback HTTP/1.1 server that `scripts/bench.sh http` and
+//! `scripts/bench.sh https` measure Godot's `HTTPClient` and RustNet's `RustHTTPClient` against.
+//! It is a load generator, not a product: its one job is never to be the bottleneck, so it does as
+//! little as possible per request.
 //!
 //! ```text
-//! bench-server            # binds 127.0.0.1:0, prints {"port": N, "pid": P}, serves until stdin closes
+//! bench-server   # binds 127.0.0.1:0 three times, prints one JSON line, serves until stdin closes
 //! ```
 //!
-//! * Listens on `127.0.0.1` on an ephemeral port and prints ONE JSON line to stdout,
-//!   `{"port": N, "pid": P}` (`pid` lets the benchmark read this process's CPU time from
-//!   `/proc/P/task/*/schedstat`).
+//! * Listens on `127.0.0.1` on three ephemeral ports and prints ONE JSON line to stdout,
+//!   `{"port": N, "tls13_port": A, "tls12_port": B, "pid": P}`: `port` is plain HTTP,
+//!   `tls13_port` HTTPS with TLS 1.3 only, `tls12_port` HTTPS with TLS 1.2 only (`pid` lets the
+//!   benchmark read this process's CPU time from `/proc/P/task/*/schedstat`).
+//! * HTTPS is rustls with the ring provider and its default cipher suites, serving the test
+//!   certificate `rust/core/tests/data/localhost.crt` (for `localhost` and `127.0.0.1`, signed by
+//!   `ca.crt` there; both are compiled in). The same routes as plain HTTP; the body goes through
+//!   rustls in writes of up to 9 MiB. With `BENCH_SERVER_LOG_TLS` set in the environment, each
+//!   TLS connection prints its protocol version and cipher suite to stderr.
 //! * Exits (status 0) as soon as its stdin reaches EOF or fails, so the script that started it
 //!   can't leak it: when that script ends, for whatever reason, the pipe closes.
 //! * One thread per connection, `TCP_NODELAY`, HTTP/1.1 keep-alive (and pipelining).
@@ -28,9 +35,12 @@
 //! or a head over 64 KiB gets `400`/`431` and a close; a chunked request body gets `501` and a
 //! close (the benchmarks never send one); a `Content-Length` request body is read and ignored.
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ServerConfig, ServerConnection, StreamOwned, SupportedProtocolVersion};
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
@@ -48,12 +58,20 @@ const MAX_HEADERS: usize = 64;
 /// How much a socket read asks for.
 const READ_SIZE: usize = 16 * 1024;
 
+/// The server certificate (for `localhost` and `127.0.0.1`) and its key: RustNet's test material.
+const CERT_PEM: &str = include_str!("../../core/tests/data/localhost.crt");
+const KEY_PEM: &str = include_str!("../../core/tests/data/localhost.key");
+/// How much encrypted output rustls may queue before a write waits for the socket.
+const TLS_BUFFER: usize = 1 << 20;
+
 const USAGE: &str = "\
 Usage: bench-server [--help]
 
-Loopback HTTP/1.1 server for scripts/bench.sh: binds 127.0.0.1 on an ephemeral port, prints
-{\"port\": N, \"pid\": P} on one line, serves GET /sized?n=N (N pattern bytes, keep-alive) and
-exits when its stdin is closed.
+Loopback HTTP/1.1 server for scripts/bench.sh: binds 127.0.0.1 on three ephemeral ports (plain
+HTTP, HTTPS with TLS 1.3 only, HTTPS with TLS 1.2 only), prints
+{\"port\": N, \"tls13_port\": A, \"tls12_port\": B, \"pid\": P} on one line, serves
+GET /sized?n=N (N pattern bytes, keep-alive) on all three and exits when its stdin is closed.
+The HTTPS certificate is rust/core/tests/data/localhost.crt (signed by ca.crt there).
 ";
 
 fn main() {
@@ -74,28 +92,54 @@ fn main() {
 fn run() -> io::Result<()> {
     // Fill the block before announcing the port, so no request pays for it.
     body_block();
+    let tls13 = tls_config(&rustls::version::TLS13)?;
+    let tls12 = tls_config(&rustls::version::TLS12)?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     let port = listener.local_addr()?.port();
+    let listener13 = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let tls13_port = listener13.local_addr()?.port();
+    let listener12 = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let tls12_port = listener12.local_addr()?.port();
 
     thread::Builder::new()
         .name("stdin-watch".into())
         .spawn(exit_on_stdin_eof)?;
+    for (listener, config) in [(listener13, tls13), (listener12, tls12)] {
+        thread::Builder::new()
+            .name("tls-accept".into())
+            .spawn(move || {
+                accept_loop(listener, move |stream| {
+                    let config = Arc::clone(&config);
+                    move || serve_tls(stream, config)
+                })
+            })?;
+    }
 
     let mut stdout = io::stdout().lock();
     writeln!(
         stdout,
-        "{{\"port\": {port}, \"pid\": {}}}",
+        "{{\"port\": {port}, \"tls13_port\": {tls13_port}, \"tls12_port\": {tls12_port}, \"pid\": {}}}",
         std::process::id()
     )?;
     stdout.flush()?;
     drop(stdout);
 
+    accept_loop(listener, |stream| move || serve(stream));
+    Ok(())
+}
+
+/// Accepts connections forever, serving each on its own thread with what `serve` makes of it.
+fn accept_loop<F, S>(listener: TcpListener, serve: S)
+where
+    S: Fn(TcpStream) -> F,
+    F: FnOnce() + Send + 'static,
+{
     for conn in listener.incoming() {
         match conn {
             Ok(stream) => {
                 let spawned = thread::Builder::new()
                     .name("conn".into())
-                    .spawn(move || serve(stream));
+                    .spawn(serve(stream));
                 if let Err(e) = spawned {
                     eprintln!("bench-server: can't start a connection thread: {e}");
                 }
@@ -107,7 +151,24 @@ fn run() -> io::Result<()> {
             }
         }
     }
-    Ok(())
+}
+
+/// A rustls server configuration (ring provider) that speaks only `version`.
+fn tls_config(version: &'static SupportedProtocolVersion) -> io::Result<Arc<ServerConfig>> {
+    let invalid =
+        |e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+    let certs = CertificateDer::pem_slice_iter(CERT_PEM.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(KEY_PEM.as_bytes()).map_err(|e| invalid(&e))?;
+    let config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[version])
+            .map_err(|e| invalid(&e))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| invalid(&e))?;
+    Ok(Arc::new(config))
 }
 
 /// Blocks on stdin and ends the process when it closes.
@@ -229,7 +290,34 @@ fn serve(mut stream: TcpStream) {
     let _ = serve_requests(&mut stream);
 }
 
-fn serve_requests(stream: &mut TcpStream) -> io::Result<()> {
+/// [`serve`] over TLS: the handshake happens on the first read.
+fn serve_tls(stream: TcpStream, config: Arc<ServerConfig>) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut conn) = ServerConnection::new(config) else {
+        return;
+    };
+    conn.set_buffer_limit(Some(TLS_BUFFER));
+    let mut tls = StreamOwned::new(conn, stream);
+    if std::env::var_os("BENCH_SERVER_LOG_TLS").is_some() {
+        // Finish the handshake first, to name what was negotiated.
+        while tls.conn.is_handshaking() {
+            if tls.conn.complete_io(&mut tls.sock).is_err() {
+                return;
+            }
+        }
+        eprintln!(
+            "bench-server: TLS {:?} {:?}",
+            tls.conn.protocol_version(),
+            tls.conn.negotiated_cipher_suite().map(|s| s.suite())
+        );
+    }
+    if serve_requests(&mut tls).is_ok() {
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+    }
+}
+
+fn serve_requests<S: Read + Write>(stream: &mut S) -> io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(READ_SIZE);
     let mut start = 0;
     // Responses to the requests parsed from one read, written together.
@@ -324,7 +412,7 @@ fn respond_error(out: &mut Vec<u8>, status: &str) {
 }
 
 /// `n` pattern bytes, in writes of up to one whole block.
-fn write_body(stream: &mut TcpStream, n: u64) -> io::Result<()> {
+fn write_body<S: Write>(stream: &mut S, n: u64) -> io::Result<()> {
     let block = body_block();
     let mut left = n;
     while left > 0 {
@@ -336,7 +424,7 @@ fn write_body(stream: &mut TcpStream, n: u64) -> io::Result<()> {
 }
 
 /// Reads and drops `n` bytes (an early EOF ends it quietly; the next read sees it again).
-fn discard(stream: &mut TcpStream, mut n: u64) -> io::Result<()> {
+fn discard<S: Read>(stream: &mut S, mut n: u64) -> io::Result<()> {
     let mut scratch = [0u8; 8192];
     while n > 0 {
         let want = n.min(scratch.len() as u64) as usize;
@@ -349,7 +437,7 @@ fn discard(stream: &mut TcpStream, mut n: u64) -> io::Result<()> {
     Ok(())
 }
 
-fn read_retrying(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+fn read_retrying<S: Read>(stream: &mut S, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match stream.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -176,6 +176,9 @@ pub struct RustHttpClient {
     /// (Godot's HTTPClient never decodes; only HTTPRequest does).
     #[var(get = is_accept_gzip, set = set_accept_gzip, usage_flags = [DEFAULT])]
     accept_gzip: bool,
+    /// The last `TLSOptions` read, by instance: reading one calls Godot's
+    /// `X509Certificate.save_to_string()`, which logs a spurious Unicode error each time.
+    tls_cache: Option<(InstanceId, rustnet_core::tls::TlsClientOptions)>,
     base: Base<RefCounted>,
 }
 
@@ -194,6 +197,7 @@ impl IRefCounted for RustHttpClient {
             tls_handshake_timeout: 0.0,
             response_timeout: 0.0,
             accept_gzip: false,
+            tls_cache: None,
             base,
         }
     }
@@ -301,7 +305,10 @@ impl RustHttpClient {
         #[opt(default = -1)] port: i32,
         #[opt(default = NullableTls(None))] tls_options: NullableTls,
     ) -> Error {
-        let tls = tls_options.0.as_ref().map(tls_options::to_core);
+        let tls = tls_options
+            .0
+            .as_ref()
+            .map(|opts| self.core_tls_options(opts));
         self.connection = None;
         self.client.limits_mut().connect_timeout = project_connect_timeout();
         if tls.is_some()
@@ -630,6 +637,22 @@ impl RustHttpClient {
 }
 
 impl RustHttpClient {
+    /// `TLSOptions` → core options, converted once per `TLSOptions` object.
+    fn core_tls_options(
+        &mut self,
+        opts: &Gd<godot::classes::TlsOptions>,
+    ) -> rustnet_core::tls::TlsClientOptions {
+        let id = opts.instance_id();
+        if let Some((cached_id, cached)) = &self.tls_cache {
+            if *cached_id == id {
+                return cached.clone();
+            }
+        }
+        let core = tls_options::to_core(opts);
+        self.tls_cache = Some((id, core.clone()));
+        core
+    }
+
     fn request_bytes(
         &mut self,
         method: Method,
