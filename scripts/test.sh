@@ -85,13 +85,104 @@ start_server() { # name, extra args...
 	cat "$run_dir/$name.log" >&2
 	return 1
 }
-json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+json_field() { # file, key[.subkey]
+	python3 -c 'import json,sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[k]
+print(v)' "$1" "$2"
+}
+wait_for_file() { # path, pid, what: waits until the file is non-empty while pid lives
+	local i
+	for i in $(seq 1 150); do
+		[ -s "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "test.sh: $3 did not start" >&2
+	return 1
+}
 
-start_server http4 --host 127.0.0.1
-export RUSTNET_HTTP_PORT=$(json_field "$run_dir/http4.json" port)
-export RUSTNET_CLOSED_PORT=$(json_field "$run_dir/http4.json" closed_port)
+# The test PKI for the HTTPS suites (cached; tests/servers/make_certs.sh documents every file).
+cert_dir="$root/.cache/certs"
+tests/servers/make_certs.sh "$cert_dir"
+export RUSTNET_CERT_DIR="$cert_dir"
+tls_arg() { # name, certificate file stem, [min], [max]
+	local key=${2%.chain}
+	printf -- '--tls=%s:%s/%s.pem:%s/%s.key:%s:%s' "$1" "$cert_dir" "$2" "$cert_dir" "$key" "${3:-}" "${4:-}"
+}
+
+# The main scenario server: the plain port (also our CONNECT proxy), the HTTPS ports, and the
+# ports that misbehave on purpose.
+start_server http4 --host 127.0.0.1 \
+	"$(tls_arg https13 server-rsa 1.3 1.3)" "$(tls_arg https12 server-rsa 1.2 1.2)" \
+	"$(tls_arg ecdsa server-ecdsa)" "$(tls_arg chain server-rsa.chain)" \
+	"$(tls_arg expired expired)" "$(tls_arg notyet notyet)" "$(tls_arg wronghost wronghost)" \
+	"$(tls_arg selfsigned selfsigned)" "$(tls_arg unknownca unknownca)" \
+	--garbage-port --silent-port --blackhole-port
+state="$run_dir/http4.json"
+export RUSTNET_HTTP_PORT=$(json_field "$state" port)
+export RUSTNET_CLOSED_PORT=$(json_field "$state" closed_port)
+export RUSTNET_HTTPS13_PORT=$(json_field "$state" tls_ports.https13)
+export RUSTNET_HTTPS12_PORT=$(json_field "$state" tls_ports.https12)
+export RUSTNET_HTTPS_ECDSA_PORT=$(json_field "$state" tls_ports.ecdsa)
+export RUSTNET_HTTPS_CHAIN_PORT=$(json_field "$state" tls_ports.chain)
+export RUSTNET_HTTPS_EXPIRED_PORT=$(json_field "$state" tls_ports.expired)
+export RUSTNET_HTTPS_NOTYET_PORT=$(json_field "$state" tls_ports.notyet)
+export RUSTNET_HTTPS_WRONGHOST_PORT=$(json_field "$state" tls_ports.wronghost)
+export RUSTNET_HTTPS_SELFSIGNED_PORT=$(json_field "$state" tls_ports.selfsigned)
+export RUSTNET_HTTPS_UNKNOWNCA_PORT=$(json_field "$state" tls_ports.unknownca)
+export RUSTNET_TLS_GARBAGE_PORT=$(json_field "$state" garbage_port)
+export RUSTNET_SILENT_PORT=$(json_field "$state" silent_port)
+export RUSTNET_BLACKHOLE_PORT=$(json_field "$state" blackhole_port)
 if start_server http6 --host ::1 2>/dev/null; then
 	export RUSTNET_HTTP6_PORT=$(json_field "$run_dir/http6.json" port)
+fi
+
+# A real proxy that we did not write: proxy.py from PyPI, in a private venv (installed once).
+proxy_version=2.4.10
+venv="$root/.cache/venv"
+if [ ! -f "$venv/.proxy.py-$proxy_version" ]; then
+	echo "test.sh: installing proxy.py $proxy_version into $venv" >&2
+	python3 -m venv "$venv"
+	"$venv/bin/pip" install --quiet --disable-pip-version-check "proxy.py==$proxy_version"
+	touch "$venv/.proxy.py-$proxy_version"
+fi
+start_proxy() { # name, extra args...: proxy.py on an ephemeral loopback port, no plugins
+	local name=$1
+	shift
+	"$venv/bin/proxy" --hostname 127.0.0.1 --port 0 --port-file "$run_dir/$name.port" \
+		--num-workers 1 --num-acceptors 1 --log-level WARNING "$@" >"$run_dir/$name.log" 2>&1 &
+	pids+=($!)
+}
+start_proxy proxy
+start_proxy proxy-auth --basic-auth user:pass
+wait_for_file "$run_dir/proxy.port" "${pids[-2]}" "proxy.py" || { cat "$run_dir/proxy.log" >&2; exit 1; }
+wait_for_file "$run_dir/proxy-auth.port" "${pids[-1]}" "proxy.py (auth)" || { cat "$run_dir/proxy-auth.log" >&2; exit 1; }
+export RUSTNET_REAL_PROXY_PORT=$(head -n 1 "$run_dir/proxy.port")
+export RUSTNET_REAL_PROXY_AUTH_PORT=$(head -n 1 "$run_dir/proxy-auth.port")
+
+# openssl s_server -www (TLS 1.3 only): it cannot report an ephemeral port, so take a free one
+# and try again if another process grabbed it first.
+for attempt in 1 2 3 4 5; do
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	openssl s_server -quiet -www -tls1_3 -accept "127.0.0.1:$port" \
+		-cert "$cert_dir/server-rsa.pem" -key "$cert_dir/server-rsa.key" >"$run_dir/openssl.log" 2>&1 &
+	pids+=($!)
+	for i in $(seq 1 50); do
+		kill -0 "${pids[-1]}" 2>/dev/null || break
+		if python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null; then
+			export RUSTNET_OPENSSL_PORT=$port
+			break 2
+		fi
+		sleep 0.1
+	done
+	kill "${pids[-1]}" 2>/dev/null || true
+done
+if [ -z "${RUSTNET_OPENSSL_PORT:-}" ]; then
+	echo "test.sh: openssl s_server did not start:" >&2
+	cat "$run_dir/openssl.log" >&2
+	exit 1
 fi
 
 # --- GDScript suites -----------------------------------------------------------------------

@@ -42,9 +42,10 @@ func poll() -> int:
 	return e
 
 
-## connect_to_host, then poll through RESOLVING/CONNECTING. True when CONNECTED.
-func connect_to(host: String, port: int) -> bool:
-	obs["connect_err"] = client.connect_to_host(host, port)
+## connect_to_host, then poll through RESOLVING/CONNECTING (the TLS handshake included).
+## True when CONNECTED. `tls` is the TLSOptions to pass (null: none).
+func connect_to(host: String, port: int, tls: TLSOptions = null) -> bool:
+	obs["connect_err"] = client.connect_to_host(host, port, tls)
 	note()
 	var frames := 0
 	while client.get_status() in [S_RESOLVING, S_CONNECTING] and frames < WAIT_FRAMES:
@@ -57,7 +58,8 @@ func connect_to(host: String, port: int) -> bool:
 
 ## Sends one request and reads the whole response. `body` may be a String or a PackedByteArray.
 ## opts: poll_in_body (bool, default false: Godot's poll() races the server's FIN on
-## close-delimited bodies), max_body (stop reading after this many bytes).
+## close-delimited bodies), max_body (stop reading after this many bytes), keep_data (also
+## record the body bytes as "data", whatever their size).
 func fetch(method: int, url: String, headers: PackedStringArray = [], body = "", opts := {}) -> Dictionary:
 	var r := {}
 	if body is PackedByteArray:
@@ -99,6 +101,8 @@ func fetch(method: int, url: String, headers: PackedStringArray = [], body = "",
 			await suite.frame()
 	r["body"] = data.get_string_from_utf8() if data.size() < 4096 else "<%d bytes, sha256 %s>" % [data.size(), _sha(data)]
 	r["body_size"] = data.size()
+	if opts.get("keep_data", false):
+		r["data"] = data
 	r["chunk_sizes"] = sizes
 	r["status_after_body"] = client.get_status()
 	return r
@@ -109,6 +113,17 @@ func poll_frames(n: int) -> void:
 	for i in n:
 		poll()
 		await suite.frame()
+
+
+## Polls once per frame while the status is one of `statuses`, for at most `seconds`.
+## Returns the milliseconds it took (the wait ends early when the status changes).
+func poll_while(statuses: Array, seconds: float) -> int:
+	var start := Time.get_ticks_msec()
+	while client.get_status() in statuses and Time.get_ticks_msec() - start < int(seconds * 1000.0):
+		poll()
+		if client.get_status() in statuses:
+			await suite.frame()
+	return Time.get_ticks_msec() - start
 
 
 ## The part of the record every parity test compares.

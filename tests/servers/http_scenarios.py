@@ -14,6 +14,8 @@ Usage
 
     python3 http_scenarios.py [--host 127.0.0.1] [--port 0] [--state-file PATH]
                               [--exit-on-stdin-eof]
+                              [--tls NAME:CERTFILE:KEYFILE[:MIN[:MAX]]]...
+                              [--garbage-port] [--silent-port] [--blackhole-port]
 
 ``--host ::1`` (any host containing ``:``) listens on IPv6.  ``--port 0``
 (default) picks an ephemeral port.  Once listening, the server prints ONE
@@ -25,6 +27,27 @@ line atomically to that file: temp file in the same directory + rename)::
 ``closed_port`` was bound and then closed again, so connecting to it is
 refused.  The server then runs until SIGTERM / SIGINT (exit status 0,
 immediately) or, with ``--exit-on-stdin-eof``, until its stdin reaches EOF.
+
+Extra listeners (each on its own ephemeral port of the same host; their keys
+appear in the JSON line only when asked for):
+
+* ``--tls NAME:CERTFILE:KEYFILE[:MIN[:MAX]]`` (repeatable): an HTTPS port.
+  Accepted sockets go through a server-side TLS handshake (``ssl`` module,
+  certificate chain CERTFILE -- leaf first, then any chain certificates the
+  server should send --, key KEYFILE; MIN / MAX in ``1.2``, ``1.3``, default
+  both) and are then served exactly like the plain port: every route below,
+  and the CONNECT proxy.  A failed or abandoned handshake (10 s) just closes
+  the socket: no traceback.  Closing a TLS connection sends ``close_notify``
+  before the FIN.  JSON: ``"tls_ports": {"NAME": port, ...}``.
+* ``--garbage-port``: reads what the client sends first (up to 4 KiB, 2 s),
+  answers 200 deterministic bytes that are not a TLS record (``G`` followed
+  by ``random.Random(1234).randbytes(199)``), then closes.  JSON:
+  ``"garbage_port"``.
+* ``--silent-port``: accepts and never sends a byte; the socket stays open
+  until the client closes it.  JSON: ``"silent_port"``.
+* ``--blackhole-port``: a listening socket with a full accept queue that is
+  never accepted from, so new connections get no SYN-ACK and hang in
+  connect (for connect time-outs on loopback).  JSON: ``"blackhole_port"``.
 
 Conventions
 ===========
@@ -228,7 +251,50 @@ Routes (exact bytes sent)
 
     (no Server header), keep-alive.
 
-25. anything else::
+25. ``/gzip?n=N[&enc=E][&chunked=1][&chunk=K]`` (N default 1000, E ``gzip``
+    (default) or ``deflate``, K default 1000): when the request's
+    ``Accept-Encoding`` allows E (an entry E or ``*`` with a q-value above 0;
+    an explicit E entry wins over ``*``), the body is ``GEN(N)`` compressed --
+    ``gzip.compress(GEN(N), 9, mtime=0)`` or, for deflate, the zlib format
+    ``zlib.compress(GEN(N), 9)`` (RFC 9110 "deflate") -- sent as::
+
+        HTTP/1.1 200 OK\\r\\n S Content-Encoding: E\\r\\n
+        Content-Length: <compressed length>\\r\\n\\r\\n <compressed bytes>
+
+    otherwise ``SIZED(N)``.  With ``chunked=1`` the same body (compressed or
+    not) goes out as ``Transfer-Encoding: chunked`` (no Content-Length) in
+    chunks of K bytes (the last one shorter).  keep-alive.
+
+26. ``/tls``: ``SIZED``-style with body ``<version> <cipher>`` of the TLS
+    connection (e.g. ``TLSv1.3 TLS_AES_256_GCM_SHA384``), or ``plain`` on the
+    plain port.  keep-alive.
+
+27. ``/proxy-log[?clear=1]``: body = every CONNECT request head received so far
+    (raw bytes, oldest first), joined by the line ``----\\r\\n``; empty when
+    there were none.  ``clear=1`` empties the log after answering.  keep-alive.
+
+28. ``CONNECT host:port`` (any target, any port of this server): a CONNECT
+    proxy.  The raw request head is appended to the proxy log (route 27), then:
+
+    * host ``needs-auth.invalid``::
+
+          HTTP/1.1 407 Proxy Authentication Required\\r\\n S
+          Proxy-Authenticate: Basic realm="t"\\r\\nContent-Length: 0\\r\\n\\r\\n
+
+      keep-alive;
+    * port = ``closed_port``, a host that is not loopback (``localhost``,
+      ``127.x.x.x``, ``::1``: nothing else is ever dialled), or a failed
+      connect::
+
+          HTTP/1.1 502 Bad Gateway\\r\\n S Content-Length: 0\\r\\n\\r\\n
+
+      keep-alive;
+    * otherwise it connects to host:port, answers exactly
+      ``HTTP/1.1 200 Connection established\\r\\n\\r\\n`` and pipes bytes
+      both ways; when one side stops sending, the other gets a FIN
+      (``shutdown(SHUT_WR)``); the sockets are closed when both are done.
+
+29. anything else::
 
         HTTP/1.1 404 Not Found\\r\\n S Content-Length: 9\\r\\n\\r\\nnot found
 
@@ -239,16 +305,20 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http
+import ipaddress
 import json
 import os
 import random
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
 import traceback
+import zlib
 from urllib.parse import parse_qsl, urlsplit
 
 # ---------------------------------------------------------------------------
@@ -357,13 +427,14 @@ class Request:
 
 
 class Conn:
-    __slots__ = ("sock", "buf", "reqno", "peer_port")
+    __slots__ = ("sock", "buf", "reqno", "peer_port", "tls")
 
-    def __init__(self, sock: socket.socket, peer_port: int):
+    def __init__(self, sock: socket.socket, peer_port: int, tls=None):
         self.sock = sock
         self.buf = bytearray()
         self.reqno = 0
         self.peer_port = peer_port
+        self.tls = tls  # the ssl.SSLObject of a TLS connection, else None
 
     def _fill(self) -> bool:
         data = self.sock.recv(RECV_SIZE)
@@ -525,6 +596,107 @@ def graceful_close(sock: socket.socket) -> None:
             sock.close()
         except OSError:
             pass
+
+
+class TLSStream:
+    """Server side of a TLS connection over a blocking socket, with the socket
+    interface the routes use (recv, sendall, shutdown, close, settimeout...).
+
+    Driven through memory BIOs rather than ``ssl.SSLSocket`` so that
+    ``shutdown(SHUT_WR)`` can send ``close_notify`` and then a FIN without
+    waiting for the peer's ``close_notify`` (``SSLSocket.unwrap`` blocks on it,
+    and ``SSLSocket.shutdown`` sends no ``close_notify`` at all).  One thread
+    may read while another writes (the CONNECT tunnel does): the TLS state and
+    the writes of its records are serialised by a lock; the blocking raw
+    ``recv`` happens outside it."""
+
+    _WRITE_SLICE = 1 << 18
+
+    def __init__(self, sock: socket.socket, ctx: ssl.SSLContext):
+        self.raw = sock
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.incoming, self.outgoing, server_side=True)
+        self.lock = threading.Lock()
+        self.eof = False
+        self.write_closed = False
+
+    def _flush(self) -> None:
+        """Sends what the TLS state produced; call with the lock held."""
+        data = self.outgoing.read()
+        if data:
+            self.raw.sendall(data)
+
+    def _feed(self) -> None:
+        data = self.raw.recv(RECV_SIZE)  # outside the lock: it blocks
+        with self.lock:
+            if data:
+                self.incoming.write(data)
+            else:
+                self.eof = True
+                self.incoming.write_eof()
+
+    def handshake(self) -> None:
+        while True:
+            with self.lock:
+                try:
+                    self.obj.do_handshake()
+                    self._flush()
+                    return
+                except ssl.SSLWantReadError:
+                    self._flush()
+                    if self.eof:
+                        raise ConnectionError("EOF during the TLS handshake")
+            self._feed()
+
+    def flush_alert(self) -> None:
+        """After a failed handshake: send the alert OpenSSL queued, if any."""
+        with self.lock:
+            self._flush()
+
+    def recv(self, n: int) -> bytes:
+        if self.write_closed:  # after our close_notify: drain the raw bytes
+            return self.raw.recv(n)
+        while True:
+            with self.lock:
+                try:
+                    return self.obj.read(n)
+                except ssl.SSLWantReadError:
+                    self._flush()  # e.g. a reply to a KeyUpdate
+                    if self.eof:
+                        return b""
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                    return b""
+            self._feed()
+
+    def sendall(self, data) -> None:
+        mv = memoryview(data).cast("B")
+        step = self._WRITE_SLICE
+        for i in range(0, len(mv), step):
+            with self.lock:
+                self.obj.write(mv[i:i + step])
+                self._flush()
+
+    def shutdown(self, how) -> None:
+        if how in (socket.SHUT_WR, socket.SHUT_RDWR):
+            with self.lock:
+                if not self.write_closed:
+                    self.write_closed = True
+                    try:
+                        self.obj.unwrap()
+                    except ssl.SSLError:
+                        pass  # SSLWantReadError: our close_notify is out, the peer's not read
+                    try:
+                        self._flush()
+                    except OSError:
+                        pass
+        self.raw.shutdown(how)
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __getattr__(self, name):  # settimeout, setsockopt, fileno, ...
+        return getattr(self.raw, name)
 
 
 # ---------------------------------------------------------------------------
@@ -869,6 +1041,170 @@ def r_status_line(c, req):
     return KEEP
 
 
+def _accepts_coding(header, coding: str) -> bool:
+    """Does an Accept-Encoding value allow `coding`?  (An explicit entry wins
+    over ``*``; q=0 refuses.)"""
+    if header is None:
+        return False
+    found = {}
+    for item in header.split(","):
+        name, _, params = item.partition(";")
+        name = name.strip().lower()
+        if not name:
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            k, _, v = param.partition("=")
+            if k.strip().lower() == "q":
+                try:
+                    q = float(v.strip())
+                except ValueError:
+                    q = 0.0
+        found[name] = q
+    q = found.get(coding, found.get("*", 0.0))
+    return q > 0
+
+
+@functools.lru_cache(maxsize=64)
+def _compressed(n: int, coding: str) -> bytes:
+    if coding == "gzip":
+        return gzip.compress(gen(n), compresslevel=9, mtime=0)
+    return zlib.compress(gen(n), 9)
+
+
+def r_gzip(c, req):
+    q = req.q
+    n = qint(q, "n", 1000)
+    coding = q.get("enc", "gzip")
+    if coding not in ("gzip", "deflate"):
+        return bad_request(c)
+    if _accepts_coding(req.headers.get("accept-encoding"), coding):
+        body = _compressed(n, coding)
+        extra = b"Content-Encoding: %s\r\n" % coding.encode()
+    else:
+        body = gen(n)
+        extra = b""
+    if not qflag(q, "chunked"):
+        _bytes_response(c, req, body, extra)
+        return KEEP
+    head = OK + SERVER + extra + b"Transfer-Encoding: chunked\r\n\r\n"
+    if req.head_only:
+        c.sock.sendall(head)
+        return KEEP
+    size = qint(q, "chunk", 1000) or 1000
+    out = bytearray(head)
+    for i in range(0, len(body), size):
+        piece = body[i:i + size]
+        out += b"%x\r\n" % len(piece) + piece + b"\r\n"
+    out += b"0\r\n\r\n"
+    c.sock.sendall(out)
+    return KEEP
+
+
+def r_tls(c, req):
+    if c.tls is None:
+        body = b"plain"
+    else:
+        body = ("%s %s" % (c.tls.version(), c.tls.cipher()[0])).encode()
+    _bytes_response(c, req, body)
+    return KEEP
+
+
+# CONNECT proxy: the log of request heads, and the state it needs.
+PROXY_LOG: list = []
+_PROXY_LOCK = threading.Lock()
+_CLOSED_PORT = [0]  # set by main()
+
+
+def r_proxy_log(c, req):
+    with _PROXY_LOCK:
+        body = b"----\r\n".join(PROXY_LOG)
+        if qflag(req.q, "clear"):
+            PROXY_LOG.clear()
+    _bytes_response(c, req, body)
+    return KEEP
+
+
+def _split_authority(target: str):
+    """'host:port' / '[v6]:port' -> (host, port) or None."""
+    if target.startswith("["):
+        host, sep, rest = target[1:].partition("]")
+        if not sep or not rest.startswith(":"):
+            return None
+        port_txt = rest[1:]
+    else:
+        host, sep, port_txt = target.rpartition(":")
+        if not sep:
+            return None
+    if not host or not port_txt.isdigit() or not 0 < int(port_txt) < 65536:
+        return None
+    return host, int(port_txt)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_PROXY_407 = (b"HTTP/1.1 407 Proxy Authentication Required\r\n" + SERVER +
+              b'Proxy-Authenticate: Basic realm="t"\r\nContent-Length: 0\r\n\r\n')
+_PROXY_502 = b"HTTP/1.1 502 Bad Gateway\r\n" + SERVER + b"Content-Length: 0\r\n\r\n"
+_PROXY_200 = b"HTTP/1.1 200 Connection established\r\n\r\n"
+
+
+def _pipe(src, dst) -> None:
+    try:
+        while True:
+            data = src.recv(RECV_SIZE)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    try:
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def r_connect(c, req):
+    with _PROXY_LOCK:
+        PROXY_LOG.append(req.raw)
+    hp = _split_authority(req.target)
+    if hp is None:
+        return bad_request(c)
+    host, port = hp
+    if host.lower() == "needs-auth.invalid":
+        c.sock.sendall(_PROXY_407)
+        return KEEP
+    if port == _CLOSED_PORT[0] or not _is_loopback(host):
+        c.sock.sendall(_PROXY_502)
+        return KEEP
+    try:
+        up = socket.create_connection((host, port), timeout=5)
+    except OSError:
+        c.sock.sendall(_PROXY_502)
+        return KEEP
+    try:
+        up.settimeout(None)
+        up.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        c.sock.sendall(_PROXY_200)
+        if c.buf:  # bytes the client sent right after its CONNECT head
+            up.sendall(bytes(c.buf))
+            c.buf.clear()
+        t = threading.Thread(target=_pipe, args=(c.sock, up), daemon=True)
+        t.start()
+        _pipe(up, c.sock)
+        t.join()
+    finally:
+        up.close()
+    return None  # the tunnel is over: close without the graceful drain
+
+
 _NOT_FOUND = b"HTTP/1.1 404 Not Found\r\n"
 
 
@@ -911,20 +1247,23 @@ ROUTES = {
     "/header-line": r_header_line,
     "/many-headers": r_many_headers,
     "/status-line": r_status_line,
+    "/gzip": r_gzip,
+    "/tls": r_tls,
+    "/proxy-log": r_proxy_log,
 }
 
 
 # ---------------------------------------------------------------------------
 # Connection loop / server
 
-def handle_connection(sock: socket.socket, addr) -> None:
+def handle_connection(sock: socket.socket, addr, tls=None) -> None:
     keep = False
     try:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
-        c = Conn(sock, addr[1] if isinstance(addr, tuple) and len(addr) > 1 else 0)
+        c = Conn(sock, addr[1] if isinstance(addr, tuple) and len(addr) > 1 else 0, tls)
         routes = ROUTES
         while True:
             try:
@@ -936,7 +1275,10 @@ def handle_connection(sock: socket.socket, addr) -> None:
                 keep = None  # peer closed: just close our side
                 break
             c.reqno += 1
-            keep = routes.get(req.path, r_not_found)(c, req)
+            if req.method == "CONNECT":
+                keep = r_connect(c, req)
+            else:
+                keep = routes.get(req.path, r_not_found)(c, req)
             if not keep:
                 break
             if not req.keep_alive:
@@ -1017,12 +1359,140 @@ def _watch_stdin() -> None:
     _exit_now()
 
 
+def _accept_loop(ls, handler, *extra) -> None:
+    """Accept forever; one daemon thread per connection: handler(sock, addr, *extra)."""
+    while True:
+        try:
+            sock, addr = ls.accept()
+        except OSError:
+            time.sleep(0.01)  # e.g. EMFILE; keep serving
+            continue
+        try:
+            threading.Thread(target=handler, args=(sock, addr, *extra),
+                             daemon=True).start()
+        except RuntimeError:  # can't start new thread
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+HANDSHAKE_TIMEOUT = 10.0
+_TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+def tls_context(spec: str):
+    """'NAME:CERTFILE:KEYFILE[:MIN[:MAX]]' -> (NAME, server SSLContext)."""
+    parts = spec.split(":")
+    if not 3 <= len(parts) <= 5 or not all(parts[:3]):
+        raise ValueError("--tls wants NAME:CERTFILE:KEYFILE[:MIN[:MAX]], got %r" % spec)
+    name, cert, key = parts[:3]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    for i, attr in ((3, "minimum_version"), (4, "maximum_version")):
+        if len(parts) > i and parts[i]:
+            if parts[i] not in _TLS_VERSIONS:
+                raise ValueError("TLS version must be 1.2 or 1.3, got %r" % parts[i])
+            setattr(ctx, attr, _TLS_VERSIONS[parts[i]])
+    return name, ctx
+
+
+def handle_tls_connection(sock: socket.socket, addr, ctx: ssl.SSLContext) -> None:
+    stream = None
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(HANDSHAKE_TIMEOUT)
+        stream = TLSStream(sock, ctx)
+        stream.handshake()
+        sock.settimeout(None)
+    except (OSError, ValueError):  # ssl.SSLError is an OSError: no traceback
+        if stream is not None:
+            try:
+                stream.flush_alert()
+            except OSError:
+                pass
+        graceful_close(sock)
+        return
+    handle_connection(stream, addr, stream.obj)
+
+
+GARBAGE = b"G" + random.Random(1234).randbytes(199)
+
+
+def handle_garbage(sock: socket.socket, addr) -> None:
+    try:
+        sock.settimeout(2.0)
+        try:
+            sock.recv(4096)
+        except OSError:
+            pass
+        sock.settimeout(None)
+        sock.sendall(GARBAGE)
+    except OSError:
+        pass
+    graceful_close(sock)
+
+
+def handle_silent(sock: socket.socket, addr) -> None:
+    try:
+        while sock.recv(RECV_SIZE):
+            pass
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+_BLACKHOLE = []  # keeps the blackhole listener and its queue fillers alive
+
+
+def _blackhole(host: str, family) -> int:
+    ls = socket.socket(family, socket.SOCK_STREAM)
+    ls.bind((host, 0))
+    ls.listen(0)  # accept queue of one; full after one connection
+    port = ls.getsockname()[1]
+    _BLACKHOLE.append(ls)
+    for _ in range(2):
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        _BLACKHOLE.append(s)
+    # Wait until the queue is full: a probe connect must now hang.
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        probe = socket.socket(family, socket.SOCK_STREAM)
+        probe.settimeout(0.05)
+        try:
+            probe.connect((host, port))
+            _BLACKHOLE.append(probe)  # got in: one more filler
+        except OSError:
+            probe.close()
+            break
+    return port
+
+
+def _listen_extra(host: str, handler, *extra) -> int:
+    ls, _family = _make_listener(host, 0)
+    threading.Thread(target=_accept_loop, args=(ls, handler, *extra),
+                     daemon=True).start()
+    return ls.getsockname()[1]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="HTTP/1.1 scenario server")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--state-file", default=None)
     ap.add_argument("--exit-on-stdin-eof", action="store_true")
+    ap.add_argument("--tls", action="append", default=[],
+                    metavar="NAME:CERTFILE:KEYFILE[:MIN[:MAX]]",
+                    help="an extra HTTPS port (repeatable); MIN/MAX: 1.2 or 1.3")
+    ap.add_argument("--garbage-port", action="store_true",
+                    help="a port answering 200 bytes that are not TLS")
+    ap.add_argument("--silent-port", action="store_true",
+                    help="a port that accepts and never sends")
+    ap.add_argument("--blackhole-port", action="store_true",
+                    help="a port whose connects hang (full accept queue)")
     args = ap.parse_args(argv)
 
     signal.signal(signal.SIGTERM, _exit_now)
@@ -1030,10 +1500,33 @@ def main(argv=None) -> int:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
+    contexts = []
+    for spec in args.tls:
+        try:
+            contexts.append(tls_context(spec))
+        except (ValueError, OSError) as e:
+            ap.error("--tls %s: %s" % (spec, e))
+
     ls, family = _make_listener(args.host, args.port)
     port = ls.getsockname()[1]
+    info = {"port": port}
+    extra = {}
+    if contexts:
+        extra["tls_ports"] = {name: _listen_extra(args.host, handle_tls_connection, ctx)
+                              for name, ctx in contexts}
+    if args.garbage_port:
+        extra["garbage_port"] = _listen_extra(args.host, handle_garbage)
+    if args.silent_port:
+        extra["silent_port"] = _listen_extra(args.host, handle_silent)
+    if args.blackhole_port:
+        extra["blackhole_port"] = _blackhole(args.host, family)
+    # Last, so that no listener above can be given the port that must stay closed.
     closed = _closed_port(args.host, family, port)
-    line = json.dumps({"port": port, "closed_port": closed, "pid": os.getpid()})
+    _CLOSED_PORT[0] = closed
+    info["closed_port"] = closed
+    info.update(extra)
+    info["pid"] = os.getpid()
+    line = json.dumps(info)
     if args.state_file:
         _write_state(args.state_file, line)
     sys.stdout.write(line + "\n")
@@ -1042,20 +1535,8 @@ def main(argv=None) -> int:
     if args.exit_on_stdin_eof:
         threading.Thread(target=_watch_stdin, name="stdin-watch", daemon=True).start()
 
-    while True:
-        try:
-            sock, addr = ls.accept()
-        except OSError:
-            time.sleep(0.01)  # e.g. EMFILE; keep serving
-            continue
-        try:
-            threading.Thread(target=handle_connection, args=(sock, addr),
-                             daemon=True).start()
-        except RuntimeError:  # can't start new thread
-            try:
-                sock.close()
-            except OSError:
-                pass
+    _accept_loop(ls, handle_connection)
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,19 +7,28 @@ Run from the repository root:
 
 from __future__ import annotations
 
+import base64
+import gzip
+import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "http_scenarios.py")
+MAKE_CERTS = os.path.join(HERE, "make_certs.sh")
+# The same cache scripts/test.sh uses (make_certs.sh is idempotent and fast when it is filled).
+CERT_DIR = os.environ.get("RUSTNET_CERT_DIR") or os.path.join(HERE, "..", "..", ".cache", "certs")
 
 PAT = b"abcdefghijklmnopqrstuvwxyz0123456789"
 S = b"Server: scenario\r\n"
@@ -578,6 +587,425 @@ class ScenarioServerTest(unittest.TestCase):
         self.assert_alive(self.client())
 
 
+def read_text(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+def cert_dir() -> str:
+    """The test PKI (tests/servers/make_certs.sh), made if needed."""
+    if shutil.which("openssl") is None:
+        raise unittest.SkipTest("openssl is not installed")
+    d = os.path.abspath(CERT_DIR)
+    subprocess.run(["bash", MAKE_CERTS, d], check=True)
+    return d
+
+
+class CertificatesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = cert_dir()
+
+    def openssl(self, *args) -> str:
+        return subprocess.run(["openssl", *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def test_files_and_pins(self):
+        for name in ("ca", "ca2", "server-rsa", "server-ecdsa", "expired", "notyet",
+                     "wronghost", "selfsigned", "unknownca"):
+            with self.subTest(name=name):
+                pem = os.path.join(self.dir, name + ".pem")
+                self.assertTrue(os.path.getsize(os.path.join(self.dir, name + ".key")) > 0)
+                pin = read_text(os.path.join(self.dir, name + ".pin"))
+                # Recompute the pin with the stdlib from the DER SubjectPublicKeyInfo.
+                spki = subprocess.run(
+                    "openssl x509 -in '%s' -pubkey -noout | openssl pkey -pubin -outform der" % pem,
+                    shell=True, check=True, capture_output=True).stdout
+                self.assertEqual(pin, base64.b64encode(hashlib.sha256(spki).digest()).decode())
+
+    def test_properties(self):
+        d = self.dir
+        text = self.openssl("x509", "-in", os.path.join(d, "expired.pem"), "-noout", "-enddate")
+        self.assertIn("2001", text)
+        text = self.openssl("x509", "-in", os.path.join(d, "notyet.pem"), "-noout", "-startdate")
+        self.assertIn("2090", text)
+        text = self.openssl("x509", "-in", os.path.join(d, "wronghost.pem"), "-noout", "-ext",
+                            "subjectAltName")
+        self.assertIn("DNS:wrong.example", text)
+        self.assertNotIn("localhost", text)
+        text = self.openssl("x509", "-in", os.path.join(d, "server-ecdsa.pem"), "-noout", "-text")
+        self.assertIn("prime256v1", text)
+        self.assertIn("IP Address:127.0.0.1", text)
+        subj = self.openssl("x509", "-in", os.path.join(d, "selfsigned.pem"), "-noout", "-subject",
+                            "-issuer").splitlines()
+        self.assertEqual(subj[0].split("=", 1)[1], subj[1].split("=", 1)[1])
+        chain, leaf, ca = (read_text(os.path.join(d, f + ".pem"))
+                           for f in ("server-rsa.chain", "server-rsa", "ca"))
+        self.assertEqual(chain, leaf + ca)
+
+    def test_second_run_is_a_no_op(self):
+        before = os.path.getmtime(os.path.join(self.dir, "ca.pem"))
+        t0 = time.perf_counter()
+        subprocess.run(["bash", MAKE_CERTS, self.dir], check=True)
+        self.assertLess(time.perf_counter() - t0, 2.0)
+        self.assertEqual(os.path.getmtime(os.path.join(self.dir, "ca.pem")), before)
+
+
+TLS_SPECS = {  # name -> (certificate, min, max)
+    "r13": ("server-rsa", "1.3", "1.3"),
+    "r12": ("server-rsa", "1.2", "1.2"),
+    "ec": ("server-ecdsa", "", ""),
+    "chain": ("server-rsa.chain", "", ""),
+    "expired": ("expired", "", ""),
+}
+
+
+class ExtraPortsTest(unittest.TestCase):
+    """--tls, --garbage-port, --silent-port, --blackhole-port, CONNECT, /gzip, /tls."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = cert_dir()
+        args = []
+        for name, (cert, lo, hi) in TLS_SPECS.items():
+            key = cert.replace(".chain", "")
+            args += ["--tls", "%s:%s:%s:%s:%s" % (name, os.path.join(cls.certs, cert + ".pem"),
+                                                  os.path.join(cls.certs, key + ".key"), lo, hi)]
+        cls.proc, cls.info, cls.errf = start_server(
+            *args, "--garbage-port", "--silent-port", "--blackhole-port")
+        cls.port = cls.info["port"]
+        cls.ca = os.path.join(cls.certs, "ca.pem")
+
+    @classmethod
+    def tearDownClass(cls):
+        err = stop_server(cls.proc, cls.errf)
+        if b"Traceback" in err:
+            raise AssertionError("server printed a traceback:\n" + err.decode("latin-1"))
+
+    def setUp(self):
+        self.socks = []
+
+    def tearDown(self):
+        for s in self.socks:
+            s.close()
+        self.assertIsNone(self.proc.poll(), "server died")
+
+    def tls_port(self, name):
+        return self.info["tls_ports"][name]
+
+    def context(self, lo=None, hi=None, ca=None) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=ca or self.ca)
+        if lo:
+            ctx.minimum_version = lo
+        if hi:
+            ctx.maximum_version = hi
+        return ctx
+
+    def tls_client(self, port, host="localhost", ctx=None, sock=None):
+        ctx = ctx or self.context()
+        raw = sock or socket.create_connection(("127.0.0.1", port), timeout=5)
+        s = ctx.wrap_socket(raw, server_hostname=host, suppress_ragged_eofs=False)
+        self.socks.append(s)
+        return s
+
+    @staticmethod
+    def request(s, target, headers=""):
+        s.sendall(("GET %s HTTP/1.1\r\nHost: t\r\n%s\r\n" % (target, headers)).encode())
+
+    @staticmethod
+    def recv_exact(s, n):
+        out = b""
+        while len(out) < n:
+            d = s.recv(n - len(out))
+            if not d:
+                raise EOFError(out)
+            out += d
+        return out
+
+    def response(self, s):
+        """Reads one Content-Length response -> (head, body)."""
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            d = s.recv(1)
+            if not d:
+                raise EOFError(head)
+            head += d
+        n = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                n = int(line.split(b":")[1])
+        return head, self.recv_exact(s, n)
+
+    def test_startup_keys(self):
+        self.assertEqual(set(self.info), {"port", "closed_port", "tls_ports", "garbage_port",
+                                          "silent_port", "blackhole_port", "pid"})
+        ports = [self.port, self.info["closed_port"], self.info["garbage_port"],
+                 self.info["silent_port"], self.info["blackhole_port"],
+                 *self.info["tls_ports"].values()]
+        self.assertEqual(len(set(ports)), len(ports))
+        self.assertEqual(set(self.info["tls_ports"]), set(TLS_SPECS))
+
+    def test_tls_versions_and_routes(self):
+        for name, want in (("r13", "TLSv1.3"), ("r12", "TLSv1.2"), ("ec", "TLSv1.3"),
+                           ("chain", "TLSv1.3")):
+            for host in ("localhost", "127.0.0.1"):
+                with self.subTest(name=name, host=host):
+                    s = self.tls_client(self.tls_port(name), host)
+                    self.request(s, "/tls")
+                    head, body = self.response(s)
+                    self.assertTrue(body.startswith(want.encode() + b" "), body)
+                    self.request(s, "/sized?n=5")  # keep-alive, same connection
+                    self.assertEqual(self.recv_exact(s, len(sized(5))), sized(5))
+                    self.request(s, "/chunked?sizes=5,1")
+                    want_chunked = (OK + S + b"Transfer-Encoding: chunked\r\n\r\n"
+                                    b"5\r\nabcde\r\n1\r\nf\r\n0\r\n\r\n")
+                    self.assertEqual(self.recv_exact(s, len(want_chunked)), want_chunked)
+        c = Client(self.port)
+        c.get("/tls")
+        self.assertEqual(c.recv_exact(len(sized(5))), OK + S + b"Content-Length: 5\r\n\r\nplain")
+        c.close()
+
+    def test_large_body_over_tls(self):
+        s = self.tls_client(self.tls_port("r13"))
+        self.request(s, "/sized?n=3000000")
+        head, body = self.response(s)
+        self.assertEqual(body, gen(3000000))
+
+    def test_chain_port_sends_the_ca(self):
+        der = ssl.PEM_cert_to_DER_cert(read_text(self.ca))
+        out = subprocess.run(
+            ["openssl", "s_client", "-connect", "127.0.0.1:%d" % self.tls_port("chain"),
+             "-showcerts", "-CAfile", self.ca, "-servername", "localhost"],
+            input=b"", capture_output=True, timeout=10).stdout
+        self.assertEqual(out.count(b"-----BEGIN CERTIFICATE-----"), 2)
+        self.assertIn(ssl.DER_cert_to_PEM_cert(der).split("\n")[1].encode(), out)
+
+    def test_version_limits_are_enforced(self):
+        with self.assertRaises(ssl.SSLError):
+            self.tls_client(self.tls_port("r13"), ctx=self.context(hi=ssl.TLSVersion.TLSv1_2))
+        with self.assertRaises(ssl.SSLError):
+            self.tls_client(self.tls_port("r12"), ctx=self.context(lo=ssl.TLSVersion.TLSv1_3))
+
+    def test_bad_certificates_are_rejected_by_a_verifying_client(self):
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            self.tls_client(self.tls_port("expired"))
+        with self.assertRaises(ssl.SSLCertVerificationError):  # unknown CA
+            self.tls_client(self.tls_port("r13"),
+                            ctx=self.context(ca=os.path.join(self.certs, "ca2.pem")))
+        self.assertIsNone(self.proc.poll())
+
+    def test_close_delimited_body_ends_with_close_notify(self):
+        s = self.tls_client(self.tls_port("r13"))
+        self.request(s, "/close?n=100")
+        data = b""
+        while True:  # suppress_ragged_eofs=False: a FIN without close_notify raises
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+        self.assertEqual(data, OK + S + b"Connection: close\r\n\r\n" + gen(100))
+
+    def test_failed_handshakes_are_quiet(self):
+        port = self.tls_port("r13")
+        for payload in (b"GET / HTTP/1.1\r\nHost: t\r\n\r\n", b"", bytes(range(256))):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if payload:
+                s.sendall(payload)
+            else:
+                s.shutdown(socket.SHUT_WR)
+            out = b""
+            while True:  # the server closes (maybe after an alert)
+                d = s.recv(4096)
+                if not d:
+                    break
+                out += d
+            s.close()
+            self.assertFalse(out.startswith(b"HTTP/"), out)
+        # A client that connects and leaves during the handshake.
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()
+        s = self.tls_client(port)
+        self.request(s, "/sized?n=3")
+        self.assertEqual(self.recv_exact(s, len(sized(3))), sized(3))
+
+    def test_garbage_port(self):
+        s = socket.create_connection(("127.0.0.1", self.info["garbage_port"]), timeout=5)
+        self.socks.append(s)
+        s.sendall(b"\x16\x03\x01\x00\x05hello")
+        out = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            out += d
+        self.assertEqual(len(out), 200)
+        self.assertEqual(out, b"G" + random.Random(1234).randbytes(199))
+        self.assertNotIn(out[0], range(20, 25))  # not a TLS content type
+        with self.assertRaises(ssl.SSLError):
+            self.tls_client(self.info["garbage_port"])
+
+    def test_silent_port(self):
+        s = socket.create_connection(("127.0.0.1", self.info["silent_port"]), timeout=0.5)
+        self.socks.append(s)
+        s.sendall(b"\x16\x03\x01\x00\x05hello")
+        with self.assertRaises(socket.timeout):
+            s.recv(1)
+        with self.assertRaises(socket.timeout):
+            s.recv(1)  # still open, still silent
+
+    def test_blackhole_port(self):
+        for _ in range(2):
+            s = socket.socket()
+            s.settimeout(0.5)
+            self.socks.append(s)
+            t0 = time.monotonic()
+            with self.assertRaises(socket.timeout):
+                s.connect(("127.0.0.1", self.info["blackhole_port"]))
+            self.assertGreaterEqual(time.monotonic() - t0, 0.4)
+
+    # -- CONNECT proxy ---------------------------------------------------
+    def connect_head(self, target, extra=b""):
+        return b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (target, target, extra)
+
+    def test_connect_tunnel_to_tls(self):
+        c = Client(self.port)
+        self.socks.append(c.sock)
+        self.request(c.sock, "/proxy-log?clear=1")
+        self.response(c.sock)
+        head = self.connect_head(b"localhost:%d" % self.tls_port("r13"), b"User-Agent: t\r\n")
+        c.send(head)
+        established = b"HTTP/1.1 200 Connection established\r\n\r\n"
+        self.assertEqual(c.recv_exact(len(established)), established)
+        s = self.tls_client(0, "localhost", sock=c.sock)
+        self.request(s, "/tls")
+        self.assertTrue(self.response(s)[1].startswith(b"TLSv1.3 "))
+        self.request(s, "/close?n=3")
+        data = b""
+        while True:
+            d = s.recv(100)
+            if not d:
+                break
+            data += d
+        self.assertEqual(data, OK + S + b"Connection: close\r\n\r\nabc")
+        log = Client(self.port)
+        log.get("/proxy-log")
+        h, body = self.response(log.sock)
+        self.assertEqual(body, head)
+        log.close()
+
+    def test_connect_pipelined_bytes_are_forwarded(self):
+        c = Client(self.port)
+        self.socks.append(c.sock)
+        c.send(self.connect_head(b"127.0.0.1:%d" % self.port) +
+               b"GET /sized?n=4 HTTP/1.1\r\nHost: t\r\n\r\n")
+        want = b"HTTP/1.1 200 Connection established\r\n\r\n" + sized(4)
+        self.assertEqual(c.recv_exact(len(want)), want)
+        c.close()
+
+    def test_connect_over_a_tls_port(self):
+        # An HTTPS proxy: CONNECT inside TLS, then plain HTTP through the tunnel (one thread
+        # reads the TLS stream while another writes it).
+        s = self.tls_client(self.tls_port("r12"))
+        s.sendall(self.connect_head(b"127.0.0.1:%d" % self.port))
+        established = b"HTTP/1.1 200 Connection established\r\n\r\n"
+        self.assertEqual(self.recv_exact(s, len(established)), established)
+        for n in (5, 300000, 7):
+            self.request(s, "/sized?n=%d" % n)
+            self.assertEqual(self.recv_exact(s, len(sized(n))), sized(n))
+        self.request(s, "/close?n=3")
+        data = b""
+        while True:
+            d = s.recv(100)
+            if not d:
+                break
+            data += d
+        self.assertEqual(data, OK + S + b"Connection: close\r\n\r\nabc")
+
+    def test_connect_refusals(self):
+        nf = {
+            b"localhost:%d" % self.info["closed_port"]:
+                b"HTTP/1.1 502 Bad Gateway\r\n" + S + b"Content-Length: 0\r\n\r\n",
+            b"example.com:443": b"HTTP/1.1 502 Bad Gateway\r\n" + S + b"Content-Length: 0\r\n\r\n",
+            b"needs-auth.invalid:443": (b"HTTP/1.1 407 Proxy Authentication Required\r\n" + S +
+                                        b'Proxy-Authenticate: Basic realm="t"\r\n'
+                                        b"Content-Length: 0\r\n\r\n"),
+        }
+        c = Client(self.port)
+        c.get("/proxy-log?clear=1")
+        self.response(c.sock)
+        heads = []
+        for target, want in nf.items():
+            with self.subTest(target=target):
+                heads.append(self.connect_head(target))
+                c.send(heads[-1])
+                self.assertEqual(c.recv_exact(len(want)), want)
+        c.get("/proxy-log?clear=1")  # same connection: the refusals keep it alive
+        self.assertEqual(self.response(c.sock)[1], b"----\r\n".join(heads))
+        c.get("/proxy-log")
+        self.assertEqual(self.response(c.sock)[1], b"")
+        c.close()
+
+    # -- /gzip -----------------------------------------------------------
+    def test_gzip(self):
+        c = Client(self.port)
+        for headers, enc, want_enc in (
+                ("", "gzip", None),
+                ("Accept-Encoding: gzip\r\n", "gzip", "gzip"),
+                ("Accept-Encoding: gzip, deflate\r\n", "deflate", "deflate"),
+                ("Accept-Encoding: deflate;q=0, *\r\n", "deflate", None),
+                ("Accept-Encoding: *;q=0.5\r\n", "gzip", "gzip"),
+                ("Accept-Encoding: identity\r\n", "gzip", None),
+                ("Accept-Encoding: GZIP;q=0\r\n", "gzip", None)):
+            with self.subTest(headers=headers, enc=enc):
+                c.get("/gzip?n=5000&enc=" + enc, headers=headers)
+                head, body = self.response(c.sock)
+                if want_enc is None:
+                    self.assertEqual(head, OK + S + b"Content-Length: 5000\r\n\r\n")
+                    self.assertEqual(body, gen(5000))
+                else:
+                    self.assertEqual(head, OK + S + b"Content-Encoding: %s\r\nContent-Length: %d"
+                                     b"\r\n\r\n" % (want_enc.encode(), len(body)))
+                    self.assertLess(len(body), 1000)
+                    if want_enc == "gzip":
+                        self.assertEqual(body[:2], b"\x1f\x8b")
+                        self.assertEqual(gzip.decompress(body), gen(5000))
+                    else:
+                        self.assertEqual(zlib.decompress(body), gen(5000))
+        c.close()
+
+    def test_gzip_chunked_and_head(self):
+        c = Client(self.port)
+        c.get("/gzip?n=100000&chunked=1&chunk=100", headers="Accept-Encoding: gzip\r\n")
+        head = OK + S + b"Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+        self.assertEqual(c.recv_exact(len(head)), head)
+        body = b""
+        sizes = []
+        while True:
+            line = b""
+            while not line.endswith(b"\r\n"):
+                line += c.recv_exact(1)
+            n = int(line, 16)
+            if n == 0:
+                self.assertEqual(c.recv_exact(2), b"\r\n")
+                break
+            sizes.append(n)
+            body += c.recv_exact(n)
+            self.assertEqual(c.recv_exact(2), b"\r\n")
+        self.assertEqual(gzip.decompress(body), gen(100000))
+        self.assertTrue(all(n == 100 for n in sizes[:-1]) and 0 < sizes[-1] <= 100)
+        c.get("/gzip?n=10&chunked=1")
+        want = OK + S + b"Transfer-Encoding: chunked\r\n\r\na\r\nabcdefghij\r\n0\r\n\r\n"
+        self.assertEqual(c.recv_exact(len(want)), want)
+        c.get("/gzip?n=10&enc=deflate", method="HEAD", headers="Accept-Encoding: deflate\r\n")
+        n = len(zlib.compress(gen(10), 9))
+        want = OK + S + b"Content-Encoding: deflate\r\nContent-Length: %d\r\n\r\n" % n
+        self.assertEqual(c.recv_exact(len(want)), want)
+        c.get("/sized?n=1")
+        self.assertEqual(c.recv_exact(len(sized(1))), sized(1))
+        c.close()
+
+
 class LifecycleTest(unittest.TestCase):
     def test_sigterm_exits_fast(self):
         proc, info, errf = start_server()
@@ -644,6 +1072,12 @@ class LifecycleTest(unittest.TestCase):
                 socket.create_connection(("::1", info["closed_port"]), timeout=2).close()
         finally:
             self.assertNotIn(b"Traceback", stop_server(proc, errf))
+
+    def test_bad_tls_argument(self):
+        proc = subprocess.run([sys.executable, SERVER, "--tls", "x:nofile"],
+                              capture_output=True, timeout=10)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn(b"--tls", proc.stderr)
 
 
 if __name__ == "__main__":
