@@ -5,11 +5,10 @@
 
 use crate::class_enum::class_enum;
 use crate::errors::{http_error_code, report};
+use crate::project_settings;
 use crate::stream_peer_transport::StreamPeerTransport;
 use crate::tls_options::{self, NullableTls};
-use godot::classes::{
-    Engine, FileAccess, IRefCounted, Os, ProjectSettings, RefCounted, StreamPeer,
-};
+use godot::classes::{Engine, IRefCounted, Os, RefCounted, StreamPeer};
 use godot::global::Error;
 use godot::prelude::*;
 use rustnet_core::http::client::BodyBuffer;
@@ -227,48 +226,10 @@ fn godot_user_agent() -> String {
     )
 }
 
-/// Godot's `network/limits/tcp/connect_timeout_seconds` (default 30), which its sockets obey.
-fn project_connect_timeout() -> std::time::Duration {
-    let seconds = ProjectSettings::singleton()
-        .get_setting("network/limits/tcp/connect_timeout_seconds")
-        .try_to::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .unwrap_or(30.0);
-    std::time::Duration::from_secs_f64(seconds.min(86_400.0))
-}
-
 /// A timeout property's value: `None` for 0 (off), negative or not finite.
 fn seconds(value: f64) -> Option<std::time::Duration> {
     (value.is_finite() && value > 0.0)
         .then(|| std::time::Duration::from_secs_f64(value.min(86_400.0)))
-}
-
-/// Godot's TLS project settings, read at each TLS connect as Godot does: the PEM bundle named
-/// by `network/tls/certificate_bundle_override` (replacing the default roots) and
-/// `network/tls/enable_tls_v1.3`.
-fn project_tls_defaults() -> (Option<String>, bool) {
-    let settings = ProjectSettings::singleton();
-    let tls13 = settings
-        .get_setting("network/tls/enable_tls_v1.3")
-        .try_to::<bool>()
-        .unwrap_or(true);
-    let path = settings
-        .get_setting("network/tls/certificate_bundle_override")
-        .try_to::<GString>()
-        .unwrap_or_default();
-    let bundle = if path.is_empty() {
-        None
-    } else {
-        match FileAccess::get_file_as_string(&path) {
-            pem if !pem.is_empty() => Some(pem.to_string()),
-            _ => {
-                godot_error!("{CLASS}: can't read the certificate bundle override '{path}'");
-                None
-            }
-        }
-    };
-    (bundle, tls13)
 }
 
 /// `PackedByteArray` as the core's body buffer: socket reads land in Godot's memory directly.
@@ -310,14 +271,14 @@ impl RustHttpClient {
             .as_ref()
             .map(|opts| self.core_tls_options(opts));
         self.connection = None;
-        self.client.limits_mut().connect_timeout = project_connect_timeout();
+        self.client.limits_mut().connect_timeout = project_settings::connect_timeout();
         if tls.is_some()
             || host
                 .to_string()
                 .to_ascii_lowercase()
                 .starts_with("https://")
         {
-            let (bundle, tls13) = project_tls_defaults();
+            let (bundle, tls13) = project_settings::tls_defaults(CLASS);
             self.client.set_tls_defaults(bundle, tls13);
         }
         let result = self

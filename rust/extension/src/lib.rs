@@ -12,6 +12,7 @@
 mod class_enum;
 mod errors;
 pub mod http_client;
+mod project_settings;
 pub mod stream_peer_tcp;
 mod stream_peer_transport;
 pub mod tcp_server;

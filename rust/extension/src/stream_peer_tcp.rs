@@ -4,7 +4,8 @@
 //! `get_utf8_string`, `get_var`, …) runs natively on top of the raw-pointer virtuals below.
 
 use crate::class_enum::class_enum;
-use godot::classes::{IStreamPeerExtension, ProjectSettings, StreamPeerExtension};
+use crate::project_settings;
+use godot::classes::{IStreamPeerExtension, StreamPeerExtension};
 use godot::global::{godot_error, Error};
 use godot::meta::conv::RawPtr;
 use godot::prelude::*;
@@ -46,17 +47,6 @@ fn io_error(s: IoStatus) -> Error {
         IoStatus::Eof => Error::ERR_FILE_EOF,
         IoStatus::Failed => Error::FAILED,
     }
-}
-
-/// Godot's `network/limits/tcp/connect_timeout_seconds` (default 30).
-fn project_connect_timeout() -> std::time::Duration {
-    let seconds = ProjectSettings::singleton()
-        .get_setting("network/limits/tcp/connect_timeout_seconds")
-        .try_to::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .unwrap_or(30.0);
-    std::time::Duration::from_secs_f64(seconds.min(86_400.0))
 }
 
 /// A drop-in twin of Godot's [StreamPeerTCP], written in Rust: the same methods, status
@@ -210,10 +200,11 @@ impl RustStreamPeerTcp {
     /// [param port]; [method poll] finishes it.
     #[func]
     fn connect_to_host(&mut self, host: GString, port: i32) -> Error {
-        match self
-            .peer
-            .connect(&host.to_string(), port.into(), project_connect_timeout())
-        {
+        match self.peer.connect(
+            &host.to_string(),
+            port.into(),
+            project_settings::connect_timeout(),
+        ) {
             Ok(()) => Error::OK,
             Err(e) => net_error(CLASS, e),
         }
