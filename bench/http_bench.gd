@@ -27,6 +27,8 @@
 ## what a script that says `var http := HTTPClient.new()` gets).
 extends SceneTree
 
+const Lib := preload("bench_lib.gd")
+
 const MB := 1000 * 1000
 const DOWNLOAD_BYTES := 100 * MB
 const KEEPALIVE_REQUESTS := 10000
@@ -163,11 +165,11 @@ func _run() -> void:
 			for cls in classes:
 				var rep := _run_once(w, cls, port)
 				if rep.has("error"):
-					_fail("%s with %s: %s" % [w, _label(cls), rep["error"]])
+					_fail("%s with %s: %s" % [w, Lib.label(cls), rep["error"]])
 					return
 				if pair >= 0:
 					results[w][cls].append(rep)
-				line += "  %s %s %s (client CPU %.3f s, server CPU %s s)" % [_label(cls), _fmt(rep["value"]), WORKLOADS[w]["unit"], rep["cpu"], _fmt_cpu(rep["server_cpu"])]
+				line += "  %s %s %s (client CPU %.3f s, server CPU %s s)" % [Lib.label(cls), Lib.fmt(rep["value"]), WORKLOADS[w]["unit"], rep["cpu"], Lib.fmt_cpu(rep["server_cpu"])]
 			print(line)
 
 	if classes.size() < 2:
@@ -205,7 +207,7 @@ func _compile(cls: String):
 	script.source_code = LOOPS.replace("CLIENT_CLASS", "HTTPClient" if cls == "builtin" else "RustHTTPClient")
 	var err := script.reload()
 	if err != OK:
-		_fail("the %s loops did not compile (error %d); is the addon built (scripts/build.sh)?" % [_label(cls), err])
+		_fail("the %s loops did not compile (error %d); is the addon built (scripts/build.sh)?" % [Lib.label(cls), err])
 		return null
 	return script.new()
 
@@ -217,16 +219,16 @@ func _run_once(w: String, cls: String, port: int) -> Dictionary:
 	var why: String = loops.open(c, port, 1 << 20 if w == "download1m" else 0)
 	if why != "":
 		return {"error": why}
-	var cpu0 := _cpu_by_thread(OS.get_process_id())
-	var srv0 := _cpu_by_thread(_server_pid) if _server_pid > 0 else {}
+	var cpu0 := Lib.cpu_by_thread(OS.get_process_id())
+	var srv0 := Lib.cpu_by_thread(_server_pid) if _server_pid > 0 else {}
 	var t0 := Time.get_ticks_usec()
 	if w == "keepalive":
 		why = loops.fetch_many(c, "/sized?n=%d" % KEEPALIVE_BODY, KEEPALIVE_BODY, KEEPALIVE_REQUESTS)
 	else:
 		why = loops.fetch(c, "/sized?n=%d" % DOWNLOAD_BYTES, DOWNLOAD_BYTES)
 	var t1 := Time.get_ticks_usec()
-	var cpu1 := _cpu_by_thread(OS.get_process_id())
-	var srv1 := _cpu_by_thread(_server_pid) if _server_pid > 0 else {}
+	var cpu1 := Lib.cpu_by_thread(OS.get_process_id())
+	var srv1 := Lib.cpu_by_thread(_server_pid) if _server_pid > 0 else {}
 	c.close()
 	if why != "":
 		return {"error": why}
@@ -239,36 +241,9 @@ func _run_once(w: String, cls: String, port: int) -> Dictionary:
 	return {
 		"value": value,
 		"seconds": usec / 1e6,
-		"cpu": _cpu_delta(cpu0, cpu1),
-		"server_cpu": _cpu_delta(srv0, srv1) if _server_pid > 0 else -1.0,
+		"cpu": Lib.cpu_delta(cpu0, cpu1),
+		"server_cpu": Lib.cpu_delta(srv0, srv1) if _server_pid > 0 else -1.0,
 	}
-
-
-## CPU time so far of every thread of process `pid`, in ns: {tid: ns}. From
-## /proc/<pid>/task/<tid>/schedstat, whose first field is the time spent running. The kernel
-## brings a running thread's count up to date only at a scheduler tick (1-10 ms) or when the
-## thread sleeps, so for this process we sleep for a microsecond first: without it our own count
-## is up to a tick stale.
-func _cpu_by_thread(pid: int) -> Dictionary:
-	if pid == OS.get_process_id():
-		OS.delay_usec(1)
-	var by_tid := {}
-	var dir := "/proc/%d/task" % pid
-	for tid in DirAccess.get_directories_at(dir):
-		var f := FileAccess.open("%s/%s/schedstat" % [dir, tid], FileAccess.READ)
-		if f == null:
-			continue  # the thread just ended
-		by_tid[tid] = int(f.get_line().get_slice(" ", 0))
-	return by_tid
-
-
-## CPU seconds between two snapshots. Threads that ended in between are left out, threads that
-## started count from zero; the connection threads of the server start after `before`.
-func _cpu_delta(before: Dictionary, after: Dictionary) -> float:
-	var ns := 0
-	for tid in after:
-		ns += after[tid] - before.get(tid, 0)
-	return ns / 1e9
 
 
 func _table(results: Dictionary) -> String:
@@ -280,47 +255,22 @@ func _table(results: Dictionary) -> String:
 			continue
 		var b: Array = results[w]["builtin"]
 		var r: Array = results[w]["rust"]
-		var server := "%s / %s" % [_fmt_cpu(_median(_column(b, "server_cpu"))), _fmt_cpu(_median(_column(r, "server_cpu")))]
+		var server := "%s / %s" % [Lib.fmt_cpu(Lib.median(Lib.column(b, "server_cpu"))), Lib.fmt_cpu(Lib.median(Lib.column(r, "server_cpu")))]
 		for key in ["value", "cpu"]:
 			var what: String = WORKLOADS[w]["unit"] if key == "value" else "client CPU s"
-			var fmt: Callable = _fmt if key == "value" else _fmt_cpu
-			var bv := _column(b, key)
-			var rv := _column(r, key)
+			var fmt: Callable = Lib.fmt if key == "value" else Lib.fmt_cpu
+			var bv := Lib.column(b, key)
+			var rv := Lib.column(r, key)
 			var ratios := []
 			for i in mini(bv.size(), rv.size()):
 				ratios.append(rv[i] / bv[i] if bv[i] > 0 else 0.0)
 			lines.append("| %s: %s | %s (%s–%s) | %s (%s–%s) | %.2f× | %s |" % [
 				WORKLOADS[w]["title"], what,
-				fmt.call(_median(bv)), fmt.call(bv.min()), fmt.call(bv.max()),
-				fmt.call(_median(rv)), fmt.call(rv.min()), fmt.call(rv.max()),
-				_median(ratios), server if key == "value" else "",
+				fmt.call(Lib.median(bv)), fmt.call(bv.min()), fmt.call(bv.max()),
+				fmt.call(Lib.median(rv)), fmt.call(rv.min()), fmt.call(rv.max()),
+				Lib.median(ratios), server if key == "value" else "",
 			])
 	return "\n".join(lines) + "\n"
-
-
-func _column(reps: Array, key: String) -> Array:
-	return reps.map(func(rep): return rep[key])
-
-
-func _median(values: Array) -> float:
-	if values.is_empty():
-		return 0.0
-	var v := values.duplicate()
-	v.sort()
-	var n := v.size()
-	return v[n / 2] if n % 2 == 1 else (v[n / 2 - 1] + v[n / 2]) / 2.0
-
-
-func _fmt(x: float) -> String:
-	return "%.0f" % x if x >= 100 else "%.1f" % x
-
-
-func _fmt_cpu(x: float) -> String:
-	return "–" if x < 0 else "%.3f" % x
-
-
-func _label(cls: String) -> String:
-	return "built-in" if cls == "builtin" else "RustNet"
 
 
 func _fail(why: String) -> void:
