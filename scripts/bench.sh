@@ -51,13 +51,8 @@ for arg in "$@"; do
 done
 [ "${#suites[@]}" -gt 0 ] || suites=(http https)
 
-root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$root"
-mkdir -p .cache
-# Same Godot environment as scripts/test.sh: data dirs inside the cache, no backtrace capture.
-export XDG_DATA_HOME="$root/.cache/godot-home/data" XDG_CONFIG_HOME="$root/.cache/godot-home/config" XDG_CACHE_HOME="$root/.cache/godot-home/cache"
-mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
-unset RUST_BACKTRACE
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-bench.XXXXXX")
 server_pid=

@@ -40,13 +40,8 @@ for arg in "$@"; do
 	esac
 done
 
-root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
-cd "$root"
-mkdir -p .cache
-# Godot needs a writable data dir; keep it inside the cache, away from the user's own.
-export XDG_DATA_HOME="$root/.cache/godot-home/data" XDG_CONFIG_HOME="$root/.cache/godot-home/config" XDG_CACHE_HOME="$root/.cache/godot-home/cache"
-mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
-unset RUST_BACKTRACE
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 if [ "$builtin" = 1 ]; then
 	script=demo/http_tutorial_builtin.gd

@@ -83,12 +83,7 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         r_received: RawPtr<*mut i32>,
     ) -> Error {
         // SAFETY: Godot passes a buffer of r_bytes bytes and a valid out-pointer.
-        let buf = unsafe { out_buffer(r_buffer, r_bytes) };
-        let (status, n) = self.peer.read(buf, true);
-        // Godot returns the whole buffer; make the unfilled tail zeros rather than garbage.
-        buf[n..].fill(0);
-        unsafe { set_out(r_received, n) };
-        io_error(status)
+        unsafe { self.read_raw(r_buffer, r_bytes, r_received, true) }
     }
 
     unsafe fn get_partial_data_rawptr(
@@ -98,10 +93,7 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         r_received: RawPtr<*mut i32>,
     ) -> Error {
         // SAFETY: as above.
-        let buf = unsafe { out_buffer(r_buffer, r_bytes) };
-        let (status, n) = self.peer.read(buf, false);
-        unsafe { set_out(r_received, n) };
-        io_error(status)
+        unsafe { self.read_raw(r_buffer, r_bytes, r_received, false) }
     }
 
     unsafe fn put_data_rawptr(
@@ -111,14 +103,7 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         r_sent: RawPtr<*mut i32>,
     ) -> Error {
         // SAFETY: Godot passes p_bytes readable bytes and a valid out-pointer.
-        let data = unsafe { in_buffer(p_data, p_bytes) };
-        if data.is_empty() {
-            unsafe { set_out(r_sent, 0) };
-            return Error::OK;
-        }
-        let (status, n) = self.peer.write(data, true);
-        unsafe { set_out(r_sent, n) };
-        io_error(status)
+        unsafe { self.write_raw(p_data, p_bytes, r_sent, true) }
     }
 
     unsafe fn put_partial_data_rawptr(
@@ -128,14 +113,7 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         r_sent: RawPtr<*mut i32>,
     ) -> Error {
         // SAFETY: as above.
-        let data = unsafe { in_buffer(p_data, p_bytes) };
-        if data.is_empty() {
-            unsafe { set_out(r_sent, 0) };
-            return Error::OK;
-        }
-        let (status, n) = self.peer.write(data, false);
-        unsafe { set_out(r_sent, n) };
-        io_error(status)
+        unsafe { self.write_raw(p_data, p_bytes, r_sent, false) }
     }
 
     fn get_available_bytes(&self) -> i32 {
@@ -266,5 +244,49 @@ impl RustStreamPeerTcp {
     #[func]
     fn disconnect_from_host(&mut self) {
         self.peer.disconnect();
+    }
+}
+
+impl RustStreamPeerTcp {
+    /// The StreamPeer read virtuals: `get_data` (blocking) and `get_partial_data`.
+    ///
+    /// # Safety
+    /// `r_buffer` must hold `r_bytes` writable bytes and `r_received` must be a valid out-pointer.
+    unsafe fn read_raw(
+        &mut self,
+        r_buffer: RawPtr<*mut u8>,
+        r_bytes: i32,
+        r_received: RawPtr<*mut i32>,
+        blocking: bool,
+    ) -> Error {
+        let buf = unsafe { out_buffer(r_buffer, r_bytes) };
+        let (status, n) = self.peer.read(buf, blocking);
+        if blocking {
+            // Godot returns the whole buffer; make the unfilled tail zeros rather than garbage.
+            buf[n..].fill(0);
+        }
+        unsafe { set_out(r_received, n) };
+        io_error(status)
+    }
+
+    /// The StreamPeer write virtuals: `put_data` (blocking) and `put_partial_data`.
+    ///
+    /// # Safety
+    /// `p_data` must hold `p_bytes` readable bytes and `r_sent` must be a valid out-pointer.
+    unsafe fn write_raw(
+        &mut self,
+        p_data: RawPtr<*const u8>,
+        p_bytes: i32,
+        r_sent: RawPtr<*mut i32>,
+        blocking: bool,
+    ) -> Error {
+        let data = unsafe { in_buffer(p_data, p_bytes) };
+        if data.is_empty() {
+            unsafe { set_out(r_sent, 0) };
+            return Error::OK;
+        }
+        let (status, n) = self.peer.write(data, blocking);
+        unsafe { set_out(r_sent, n) };
+        io_error(status)
     }
 }
