@@ -160,6 +160,13 @@ impl RustStreamPeerTcp {
     pub(crate) fn from_peer(peer: TcpPeer) -> Gd<Self> {
         Gd::from_init_fn(|base| Self { peer, base })
     }
+
+    /// Moves the connected socket out, for a protocol layered on top that owns it from now on
+    /// (`RustStreamPeerTLS.accept_stream`, `RustWebSocketPeer.accept_stream`). This object is
+    /// left disconnected (status NONE). `None` when it is not connected.
+    pub(crate) fn take_conn(&mut self) -> Option<rustnet_core::net::tcp::Conn> {
+        std::mem::replace(&mut self.peer, TcpPeer::new()).into_conn()
+    }
 }
 
 #[godot_api]

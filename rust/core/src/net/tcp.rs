@@ -70,6 +70,20 @@ pub trait Transport {
     fn read(&mut self, buf: &mut [u8], blocking: bool) -> io::Result<Option<usize>>;
     /// One write. `Ok(0)`: the send buffer is full (non-blocking).
     fn write(&mut self, buf: &[u8], blocking: bool) -> io::Result<usize>;
+    /// The remote address of the TCP connection underneath, when there is one we own
+    /// (`get_connected_host/port`). Wrappers forward it.
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        None
+    }
+    /// Switches Nagle's algorithm off (`true`) or on for the TCP connection underneath.
+    /// `false` when there is no socket we own. Wrappers forward it.
+    fn set_nodelay(&mut self, _enabled: bool) -> bool {
+        false
+    }
+    /// Ends the stream politely before it is dropped (TLS: queue and try to send
+    /// close_notify), best effort and without blocking. A plain socket needs nothing: dropping
+    /// it closes it.
+    fn shutdown(&mut self) {}
 }
 
 /// A connected TCP stream.
@@ -98,6 +112,14 @@ impl Conn {
 }
 
 impl Transport for Conn {
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.stream.peer_addr().ok()
+    }
+
+    fn set_nodelay(&mut self, enabled: bool) -> bool {
+        self.stream.set_nodelay(enabled).is_ok()
+    }
+
     fn read(&mut self, buf: &mut [u8], blocking: bool) -> io::Result<Option<usize>> {
         self.set_blocking(blocking)?;
         loop {
