@@ -142,6 +142,22 @@ if [ ! -f "$venv/.proxy.py-$proxy_version" ]; then
 	"$venv/bin/pip" install --quiet --disable-pip-version-check "proxy.py==$proxy_version"
 	touch "$venv/.proxy.py-$proxy_version"
 fi
+# WebSocket peers that we did not write, for tests/interop: Python websockets (same venv) and
+# Node's ws (npm, into .cache/node; nothing global). Installed once each.
+websockets_version=17.4
+if [ ! -f "$venv/.websockets-$websockets_version" ]; then
+	echo "test.sh: installing websockets $websockets_version into $venv" >&2
+	"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==$websockets_version"
+	touch "$venv/.websockets-$websockets_version"
+fi
+ws_node_version=8.23.0
+node_dir="$root/.cache/node"
+if [ ! -f "$node_dir/.ws-$ws_node_version" ]; then
+	echo "test.sh: installing ws $ws_node_version into $node_dir" >&2
+	mkdir -p "$node_dir"
+	npm install --prefix "$node_dir" --no-save --no-audit --no-fund --silent "ws@$ws_node_version"
+	touch "$node_dir/.ws-$ws_node_version"
+fi
 start_proxy() { # name, extra args...: proxy.py on an ephemeral loopback port, no plugins
 	local name=$1
 	shift
@@ -155,6 +171,20 @@ wait_for_file "$run_dir/proxy.port" "${pids[-2]}" "proxy.py" || { cat "$run_dir/
 wait_for_file "$run_dir/proxy-auth.port" "${pids[-1]}" "proxy.py (auth)" || { cat "$run_dir/proxy-auth.log" >&2; exit 1; }
 export RUSTNET_REAL_PROXY_PORT=$(head -n 1 "$run_dir/proxy.port")
 export RUSTNET_REAL_PROXY_AUTH_PORT=$(head -n 1 "$run_dir/proxy-auth.port")
+
+# The WebSocket echo servers (tests/servers/ws_echo_*), and what the interop suite needs to run
+# the matching clients itself.
+export NODE_PATH="$node_dir/node_modules"
+export RUSTNET_PYTHON="$venv/bin/python" RUSTNET_NODE=$(command -v node) RUSTNET_RUN_DIR="$run_dir"
+export RUSTNET_WS_CLIENT_PY="$root/tests/servers/ws_client_py.py" RUSTNET_WS_CLIENT_NODE="$root/tests/servers/ws_client_node.js"
+"$RUSTNET_PYTHON" tests/servers/ws_echo_py.py --state-file "$run_dir/ws-py.json" >"$run_dir/ws-py.log" 2>&1 &
+pids+=($!)
+wait_for_file "$run_dir/ws-py.json" "${pids[-1]}" "ws_echo_py.py" || { cat "$run_dir/ws-py.log" >&2; exit 1; }
+"$RUSTNET_NODE" tests/servers/ws_echo_node.js --state-file "$run_dir/ws-node.json" >"$run_dir/ws-node.log" 2>&1 &
+pids+=($!)
+wait_for_file "$run_dir/ws-node.json" "${pids[-1]}" "ws_echo_node.js" || { cat "$run_dir/ws-node.log" >&2; exit 1; }
+export RUSTNET_WS_PY_PORT=$(json_field "$run_dir/ws-py.json" port)
+export RUSTNET_WS_NODE_PORT=$(json_field "$run_dir/ws-node.json" port)
 
 # openssl s_server -www (TLS 1.3 only): it cannot report an ephemeral port, so take a free one
 # and try again if another process grabbed it first.

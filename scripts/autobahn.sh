@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# autobahn.sh - the Autobahn|Testsuite (wstest 0.8.2) against RustWebSocketPeer, as client and server.
+set -euo pipefail
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/autobahn.sh [--class=<WebSocket class>] [--cases=<patterns>] [--side=both|client|server]
+                           [--no-record] [--help]
+
+  1. installs wstest into .cache/autobahn (shared/tools/autobahn/setup_autobahn.sh, once)
+  2. builds the addon if it is missing or older than the Rust sources (scripts/build.sh)
+  3. client side: wstest -m fuzzingserver against tests/autobahn/client.gd in headless Godot
+  4. server side: wstest -m fuzzingclient against tests/autobahn/server.gd (an echo server:
+     the paired TCP server class + accept_stream), many concurrent connections
+  5. prints the summary of each side and, for a full run (the default cases), records the
+     counts for the class in docs/autobahn.md (docs/autobahn.json keeps every class's row)
+
+  --class=C     the WebSocket class tested (default RustWebSocketPeer); --class=WebSocketPeer
+                runs the built-in for comparison. The TCP server class follows it (TCPServer for
+                WebSocketPeer, RustTCPServer otherwise; RUSTNET_TCP_CLASS overrides).
+  --cases=a,b   case patterns (default 1.*,...,10.*; 12.* and 13.*, permessage-deflate, are always
+                excluded). A run with other cases is not recorded.
+  --side=S      run only the client or only the server side (not recorded either)
+  --no-record   do not touch docs/
+  GODOT=/path   use this Godot instead of scripts/fetch-godot.sh's choice
+  AB_TIMEOUT=s  seconds allowed for each side (default 1800)
+
+Reports: .cache/autobahn-runs/<class>/{client,server}/reports/*/index.html
+Exits non-zero when any case is FAILED or UNIMPLEMENTED, when a side did not run, or on a
+SCRIPT ERROR in Godot's output.
+USAGE
+}
+
+cls=RustWebSocketPeer
+cases=""
+side=both
+record=1
+for arg in "$@"; do
+	case "$arg" in
+	--class=*) cls=${arg#--class=} ;;
+	--cases=*) cases=${arg#--cases=} ;;
+	--side=*) side=${arg#--side=} ;;
+	--no-record) record=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "autobahn.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
+	esac
+done
+case "$side" in both | client | server) ;; *) echo "autobahn.sh: bad --side '$side'" >&2; exit 2 ;; esac
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+tools="$root/../shared/tools/autobahn"
+[ -x "$tools/run_fuzzingserver.sh" ] || { echo "autobahn.sh: $tools not found (shared/ beside the repo)" >&2; exit 2; }
+
+default_cases='["1.*","2.*","3.*","4.*","5.*","6.*","7.*","8.*","9.*","10.*"]'
+if [ -n "$cases" ]; then
+	AB_CASES=$(python3 -c 'import json, sys; print(json.dumps([c for c in sys.argv[1].split(",") if c]))' "$cases")
+	[ "$AB_CASES" = "$default_cases" ] || record=0
+else
+	AB_CASES=$default_cases
+fi
+[ "$side" = both ] || record=0
+export AB_CASES
+export AB_TIMEOUT=${AB_TIMEOUT:-1800}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "wstest"
+export WSTEST
+WSTEST=$("$tools/setup_autobahn.sh" "$root/.cache/autobahn" | tail -n 1)
+echo "$WSTEST"
+
+step "addon"
+lib=godot_project/addons/rustnet/bin/librustnet.linux.x86_64.so
+if [ ! -f "$lib" ] || [ -n "$(find rust Cargo.toml Cargo.lock addon.gdextension -newer "$lib" -type f -print -quit)" ]; then
+	scripts/build.sh
+else
+	echo "up to date: $lib"
+fi
+godot=$(scripts/fetch-godot.sh)
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+runs="$root/.cache/autobahn-runs/$cls"
+export RUSTNET_WS_CLASS=$cls
+export AB_AGENT=$cls
+status=0
+declare -A counts=()
+
+# side (client|server), summary index: prints the summary as JSON into $runs/<side>.json.
+summarize() {
+	python3 "$tools/summarize_autobahn.py" "$2" --agent "$cls" --json >"$runs/$1.json" 2>/dev/null || true
+}
+
+# Godot's log must have no SCRIPT ERROR; prints how many it has.
+script_errors() { grep -c 'SCRIPT ERROR' "$1" 2>/dev/null || true; }
+
+if [ "$side" != server ]; then
+	step "client: wstest -m fuzzingserver against tests/autobahn/client.gd ($cls)"
+	out="$runs/client"
+	mkdir -p "$out"
+	rc=0
+	AB_OUTDIR="$out" AB_PORT=$(free_port) "$tools/run_fuzzingserver.sh" \
+		bash -c 'timeout -k 10 "$1" "$2" --headless --path "$3" -s "$4" >"$5" 2>&1; rc=$?; tail -n 5 "$5"; exit $rc' _ \
+		"$AB_TIMEOUT" "$godot" "$root/godot_project" "$root/tests/autobahn/client.gd" "$out/godot.log" || rc=$?
+	errs=$(script_errors "$out/godot.log")
+	[ "$errs" -eq 0 ] || { echo "autobahn.sh: $errs SCRIPT ERROR(s) in $out/godot.log" >&2; grep -m 5 -A 3 'SCRIPT ERROR' "$out/godot.log" >&2; rc=1; }
+	summarize client "$out/reports/clients/index.json"
+	[ "$rc" -eq 0 ] || status=1
+	echo "client side: exit $rc"
+fi
+
+if [ "$side" != client ]; then
+	step "server: wstest -m fuzzingclient against tests/autobahn/server.gd ($cls)"
+	out="$runs/server"
+	mkdir -p "$out"
+	rc=0
+	AB_OUTDIR="$out" AB_PORT=$(free_port) "$tools/run_fuzzingclient.sh" \
+		timeout -k 10 "$AB_TIMEOUT" "$godot" --headless --path "$root/godot_project" -s "$root/tests/autobahn/server.gd" || rc=$?
+	errs=$(script_errors "$out/server.log")
+	[ "$errs" -eq 0 ] || { echo "autobahn.sh: $errs SCRIPT ERROR(s) in $out/server.log" >&2; grep -m 5 -A 3 'SCRIPT ERROR' "$out/server.log" >&2; rc=1; }
+	summarize server "$out/reports/servers/index.json"
+	[ "$rc" -eq 0 ] || status=1
+	echo "server side: exit $rc"
+fi
+
+step "summary ($cls)"
+python3 - "$runs" "$cls" "$side" <<'EOF'
+import json, os, sys
+runs, cls, side = sys.argv[1:]
+for s in ("client", "server"):
+    if side not in ("both", s):
+        continue
+    p = os.path.join(runs, s + ".json")
+    d = json.load(open(p)).get(cls) if os.path.getsize(p) else None
+    if not d:
+        print(f"{s:6}: no report")
+        continue
+    b = d["behavior"]
+    print(f"{s:6}: {d['total']} cases  " + "  ".join(f"{k}={v}" for k, v in b.items()))
+    for cid, beh, close in d["bad"][:20]:
+        print(f"        {cid}: {beh} (close {close})")
+EOF
+
+if [ "$record" = 1 ]; then
+	python3 - "$runs" "$cls" "$root/docs/autobahn.json" "$root/docs/autobahn.md" "$AB_CASES" <<'EOF'
+import datetime, json, os, sys
+runs, cls, data_path, md_path, cases = sys.argv[1:]
+data = json.load(open(data_path)) if os.path.exists(data_path) else {}
+row = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"), "cases": json.loads(cases)}
+for s in ("client", "server"):
+    p = os.path.join(runs, s + ".json")
+    d = json.load(open(p)).get(cls) if os.path.getsize(p) else None
+    row[s] = {"total": d["total"], "behavior": d["behavior"], "bad": [c[0] for c in d["bad"]]} if d else None
+data[cls] = row
+with open(data_path, "w") as f:
+    json.dump(data, f, indent=1, sort_keys=True)
+    f.write("\n")
+
+# RustWebSocketPeer first, then the comparison columns.
+order = sorted(data, key=lambda c: (c != "RustWebSocketPeer", c))
+kinds = ["OK", "NON-STRICT", "INFORMATIONAL", "FAILED", "UNIMPLEMENTED"]
+out = ["# Autobahn|Testsuite results", "",
+       "Generated by `scripts/autobahn.sh` (wstest 0.8.2, cases 1.* to 10.*; 12.* and 13.*, permessage-deflate,",
+       "are not run because neither Godot's WebSocketPeer nor RustWebSocketPeer offers compression).",
+       "Client side: `wstest -m fuzzingserver` against `tests/autobahn/client.gd`; server side:",
+       "`wstest -m fuzzingclient` against `tests/autobahn/server.gd` (the paired TCP server class +",
+       "`accept_stream`). Both run in headless Godot with inbound/outbound buffers of 32 MiB and",
+       "`max_queued_packets` 16384, so case 9's 16 MiB messages fit. Re-run with",
+       "`scripts/autobahn.sh` (ours) and `scripts/autobahn.sh --class=WebSocketPeer` (the built-in).", ""]
+for s in ("client", "server"):
+    out += [f"## {s.capitalize()} side", "",
+            "| | " + " | ".join(f"`{c}`" for c in order) + " |",
+            "|---|" + "---:|" * len(order)]
+    out.append("| date (UTC) | " + " | ".join(data[c]["date"] for c in order) + " |")
+    out.append("| cases | " + " | ".join(str((data[c][s] or {}).get("total", "not run")) for c in order) + " |")
+    for k in kinds:
+        out.append(f"| {k} | " + " | ".join(str(data[c][s]["behavior"].get(k, 0)) if data[c][s] else "-" for c in order) + " |")
+    out.append("")
+    for c in order:
+        bad = (data[c][s] or {}).get("bad") or []
+        if bad:
+            shown = ", ".join(bad[:40]) + (f", ... ({len(bad)} in all)" if len(bad) > 40 else "")
+            out.append(f"`{c}` {s} cases not OK/NON-STRICT/INFORMATIONAL: {shown}")
+            out.append("")
+with open(md_path, "w") as f:
+    f.write("\n".join(out).rstrip() + "\n")
+print(f"recorded {cls} in {os.path.relpath(md_path)}")
+EOF
+else
+	echo "(not recorded in docs/: partial run or --no-record)"
+fi
+
+exit "$status"
