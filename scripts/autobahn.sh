@@ -88,9 +88,9 @@ export AB_AGENT=$cls
 status=0
 declare -A counts=()
 
-# side (client|server), summary index: prints the summary as JSON into $runs/<side>.json.
+# side (client|server), summary index: the summary as JSON in $runs/<side>.json (empty if none).
 summarize() {
-	python3 "$tools/summarize_autobahn.py" "$2" --agent "$cls" --json >"$runs/$1.json" 2>/dev/null || true
+	python3 "$tools/summarize_autobahn.py" "$2" --agent "$cls" --json 2>/dev/null | grep -v '^RESULT: ' >"$runs/$1.json" || true
 }
 
 # Godot's log must have no SCRIPT ERROR; prints how many it has.
@@ -138,7 +138,8 @@ for s in ("client", "server"):
         print(f"{s:6}: no report")
         continue
     b = d["behavior"]
-    print(f"{s:6}: {d['total']} cases  " + "  ".join(f"{k}={v}" for k, v in b.items()))
+    kinds = ["OK", "NON-STRICT", "INFORMATIONAL", "FAILED", "UNIMPLEMENTED"]
+    print(f"{s:6}: {d['total']} cases  " + "  ".join(f"{k}={b.get(k, 0)}" for k in kinds))
     for cid, beh, close in d["bad"][:20]:
         print(f"        {cid}: {beh} (close {close})")
 EOF

@@ -32,10 +32,16 @@ func _main() -> int:
 		agent = _cls
 	print("autobahn client: class %s, agent %s, suite %s" % [_cls, agent, base])
 	var got := _run(base + "/getCaseCount")
-	if got.texts.is_empty() or not got.texts[0].is_valid_int():
-		printerr("autobahn client: getCaseCount answered %s (close %d)" % [got.texts, got.code])
+	var answer: String = "" if got.texts.is_empty() else got.texts[0]
+	if answer == "":
+		# The suite sends the count and its close frame back to back; Godot's WebSocketPeer
+		# drops a message that arrives in the same poll() as the close (godot#107442).
+		print("autobahn client: %s delivered no getCaseCount answer before the close (code %d); reading it over a raw TCP stream" % [_cls, got.code])
+		answer = _raw_first_text(base + "/getCaseCount")
+	if not answer.is_valid_int():
+		printerr("autobahn client: getCaseCount answered '%s'" % answer)
 		return 1
-	var count := int(got.texts[0])
+	var count := int(answer)
 	print("autobahn client: %d cases" % count)
 	var start := Time.get_ticks_msec()
 	var stuck := 0
@@ -75,3 +81,42 @@ func _run(url: String) -> Dictionary:
 			OS.delay_usec(100)
 	out.code = ws.get_close_code()
 	return out
+
+
+## The first text message at `url`, read with a hand-written handshake over StreamPeerTCP (only
+## for the suite's control channel when the class under test loses it; not a test of anything).
+func _raw_first_text(url: String) -> String:
+	var rest := url.trim_prefix("ws://")
+	var slash := rest.find("/")
+	var hostport := rest.substr(0, slash)
+	var colon := hostport.rfind(":")
+	var tcp := StreamPeerTCP.new()
+	if tcp.connect_to_host(hostport.substr(0, colon), int(hostport.substr(colon + 1))) != OK:
+		return ""
+	var deadline := Time.get_ticks_msec() + 10000
+	while tcp.get_status() == StreamPeerTCP.STATUS_CONNECTING and Time.get_ticks_msec() < deadline:
+		tcp.poll()
+		OS.delay_usec(1000)
+	if tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+		return ""
+	var req := "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % [rest.substr(slash), hostport]
+	tcp.put_data(req.to_ascii_buffer())
+	var buf := PackedByteArray()
+	var head_end := -1
+	while Time.get_ticks_msec() < deadline:
+		tcp.poll()
+		var r: Array = tcp.get_partial_data(65536)
+		buf.append_array(r[1])
+		if head_end < 0:
+			var at := buf.get_string_from_ascii().find("\r\n\r\n")
+			if at >= 0:
+				head_end = at + 4
+		# One unmasked frame with a payload under 126 bytes: [opcode byte, length, payload].
+		if head_end >= 0 and buf.size() >= head_end + 2 and buf.size() >= head_end + 2 + (buf[head_end + 1] & 0x7f):
+			tcp.disconnect_from_host()
+			return buf.slice(head_end + 2, head_end + 2 + (buf[head_end + 1] & 0x7f)).get_string_from_utf8()
+		if r[0] != OK:
+			break
+		OS.delay_usec(1000)
+	tcp.disconnect_from_host()
+	return ""
