@@ -79,6 +79,11 @@ if runs != "-":
         p = os.path.join(runs, s + ".json")
         d = json.load(open(p)).get(cls) if os.path.getsize(p) else None
         row[s] = {"total": d["total"], "behavior": d["behavior"], "bad": [c[0] for c in d["bad"]]} if d else None
+        index = os.path.join(runs, s, "reports", s + "s", "index.json")
+        if d and os.path.exists(index):
+            cases_seen = json.load(open(index)).get(cls, {})
+            key = lambda cid: tuple(int(x) for x in cid.split("."))
+            row[s]["non_strict"] = sorted((k for k, v in cases_seen.items() if v.get("behavior") == "NON-STRICT"), key=key)
     data[cls] = row
     with open(data_path, "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)
@@ -108,8 +113,11 @@ for s in ("client", "server"):
         bad = (data[c][s] or {}).get("bad") or []
         if bad:
             shown = ", ".join(bad[:40]) + (f", ... ({len(bad)} in all)" if len(bad) > 40 else "")
-            out.append(f"`{c}` {s} cases not OK/NON-STRICT/INFORMATIONAL: {shown}")
-            out.append("")
+            out.append(f"- `{c}` FAILED/UNIMPLEMENTED: {shown}")
+        ns = (data[c][s] or {}).get("non_strict") or []
+        if ns:
+            out.append(f"- `{c}` NON-STRICT: {', '.join(ns)}")
+    out.append("")
 notes = ["## Notes", "",
          "- The client testee reads `getCaseCount` over a raw TCP stream when the class under test",
          "  delivers no answer: the suite sends the count right before its close frame, and Godot's",

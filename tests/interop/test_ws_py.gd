@@ -47,3 +47,13 @@ func test_their_client_against_our_server() -> void:
 
 func test_their_client_no_protocol_default_close() -> void:
 	await scenario_external_client_no_protocol()
+
+
+## Which class this run tested (printed), and that the default is ours once the addon has it.
+func test_class_under_test() -> void:
+	var cls := ws_class()
+	print("interop: testing %s with %s" % [cls, tcp_server_class()])
+	check(ClassDB.class_exists(cls), "class %s exists" % cls)
+	check(ClassDB.class_exists(tcp_server_class()), "class %s exists" % tcp_server_class())
+	if OS.get_environment("RUSTNET_WS_CLASS") == "":
+		eq(cls, "RustWebSocketPeer" if ClassDB.class_exists("RustWebSocketPeer") else "WebSocketPeer", "default class")
