@@ -322,3 +322,132 @@ fn driver_accepts_any_transport() {
     assert_eq!(server.peer_addr(), client.local_addr().ok());
     assert_eq!(server.ready_state(), ReadyState::Connecting);
 }
+
+/// A raw TCP "server" that completes the upgrade properly, then sends `frames` verbatim and
+/// returns everything the client sent after the upgrade (until the client closes).
+fn fake_server_after_upgrade(frames: Vec<u8>) -> (u16, std::thread::JoinHandle<Vec<u8>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "client closed during the upgrade");
+            req.extend_from_slice(&buf[..n]);
+        }
+        let text = String::from_utf8_lossy(&req).into_owned();
+        let key = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+            .unwrap()
+            .trim()
+            .to_string();
+        let accept = rustnet_core::ws::handshake::accept_key(&key);
+        let head = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {accept}\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(&frames).unwrap();
+        let mut after = Vec::new();
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => after.extend_from_slice(&buf[..n]),
+            }
+        }
+        after
+    });
+    (port, handle)
+}
+
+/// Unmasks client frames (header parsing for payloads < 126 bytes).
+fn client_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while bytes.len() >= 6 {
+        let opcode = bytes[0] & 0x0f;
+        let len = usize::from(bytes[1] & 0x7f);
+        assert!(len < 126 && bytes[1] & 0x80 != 0);
+        let mask = [bytes[2], bytes[3], bytes[4], bytes[5]];
+        let payload = bytes[6..6 + len]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ mask[i % 4])
+            .collect();
+        out.push((opcode, payload));
+        bytes = &bytes[6 + len..];
+    }
+    out
+}
+
+fn connect_to_fake(port: u16) -> WsDriver {
+    let mut client = WsDriver::new();
+    client
+        .connect(
+            &format!("ws://127.0.0.1:{port}/"),
+            TlsSettings::default(),
+            config(),
+            Instant::now(),
+        )
+        .unwrap();
+    client
+}
+
+#[test]
+fn a_reserved_bit_is_a_protocol_error_closed_with_1002_and_reported_once() {
+    // A text frame "hi" with RSV1 set.
+    let (port, server) = fake_server_after_upgrade(vec![0xc1, 0x02, b'h', b'i']);
+    let mut client = connect_to_fake(port);
+    let mut notices = Vec::new();
+    for _ in 0..MAX_POLLS {
+        notices.extend(client.poll(Instant::now()));
+        if client.ready_state() == ReadyState::Closing || client.ready_state() == ReadyState::Closed
+        {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    for _ in 0..100 {
+        notices.extend(client.poll(Instant::now()));
+    }
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].0.contains("1002"), "{notices:?}");
+    assert_eq!(
+        client.available_messages(),
+        0,
+        "the bad frame is not delivered"
+    );
+    client.close(-1, "");
+    let sent = client_frames(&server.join().unwrap());
+    assert_eq!(sent, vec![(0x8, 1002u16.to_be_bytes().to_vec())]);
+}
+
+#[test]
+fn long_reasons_are_cut_and_bad_codes_sent_without_a_code() {
+    let (port, server) = fake_server_after_upgrade(Vec::new());
+    let mut client = connect_to_fake(port);
+    poll_until(&mut [&mut client], |d| {
+        d[0].ready_state() == ReadyState::Open
+    });
+    // 'é' is two bytes: 61 of them is 122 bytes, one more would cross 123.
+    let reason = "é".repeat(70);
+    client.close(4000, &reason);
+    assert_eq!(client.ready_state(), ReadyState::Closing);
+    client.close(-1, "");
+    let sent = client_frames(&server.join().unwrap());
+    let mut want = 4000u16.to_be_bytes().to_vec();
+    want.extend_from_slice("é".repeat(61).as_bytes());
+    assert_eq!(sent, vec![(0x8, want)]);
+
+    let (port, server) = fake_server_after_upgrade(Vec::new());
+    let mut client = connect_to_fake(port);
+    poll_until(&mut [&mut client], |d| {
+        d[0].ready_state() == ReadyState::Open
+    });
+    client.close(5000, "not on the wire");
+    client.close(-1, "");
+    assert_eq!(client_frames(&server.join().unwrap()), vec![(0x8, vec![])]);
+}
