@@ -109,14 +109,48 @@ impl PolledStreamPeer {
         matches!(self.kind, PeerKind::Tls(_))
     }
 
-    /// Polls the Godot stream. `Ok(true)`: ready for I/O; `Ok(false)`: not yet (TLS
-    /// handshake); `Err`: closed or failed.
+    /// Reads from Godot's `StreamPeerTLS` without losing data at a close: its
+    /// `get_partial_data(n)` keeps reading records until it has `n` bytes, and when the peer's
+    /// close_notify (or the TCP end) comes after some data in that loop it returns an error and
+    /// drops the data (godot-behavior.md §1.14: the echoed close frame of a wss close
+    /// handshake). So ask only for bytes already decrypted, or for one byte, which takes one
+    /// record, then for the rest of that record.
+    fn read_tls(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let buffered =
+            |io: &StreamPeerTransport| usize::try_from(io.peer.get_available_bytes()).unwrap_or(0);
+        let mut n = 0;
+        let first = buffered(&self.io).min(buf.len()).max(1);
+        match self.io.read(&mut buf[..first], false)? {
+            Some(0) => return Ok(Some(0)),
+            None => return Ok(None),
+            Some(k) => n += k,
+        }
+        let rest = buffered(&self.io).min(buf.len() - n);
+        if rest > 0 {
+            if let Ok(Some(k)) = self.io.read(&mut buf[n..n + rest], false) {
+                n += k;
+            }
+        }
+        Ok(Some(n))
+    }
+
+    /// Whether the Godot stream is ready for I/O: `Ok(false)` while it is still connecting or
+    /// running its TLS handshake, which only `poll()` advances. Once connected it is **not**
+    /// polled: reads report the end (`ERR_FILE_EOF`) themselves, and Godot's
+    /// `StreamPeerTLS.poll()` disconnects as soon as the TCP stream underneath has ended,
+    /// dropping decrypted data it still holds — the echoed close frame of a wss close
+    /// handshake (godot-behavior.md §1.14). Not polling also saves a syscall per read.
     fn ready(&mut self) -> io::Result<bool> {
         use godot::classes::stream_peer_tcp::Status as TcpStatus;
         use godot::classes::stream_peer_tls::Status as TlsStatus;
         match &mut self.kind {
             PeerKind::Tcp(tcp) => {
-                tcp.poll();
+                if tcp.get_status() == TcpStatus::CONNECTING {
+                    tcp.poll();
+                }
                 match tcp.get_status() {
                     TcpStatus::CONNECTED => Ok(true),
                     TcpStatus::CONNECTING => Ok(false),
@@ -125,10 +159,7 @@ impl PolledStreamPeer {
                 }
             }
             PeerKind::Tls(tls) => {
-                if matches!(
-                    tls.get_status(),
-                    TlsStatus::HANDSHAKING | TlsStatus::CONNECTED
-                ) {
+                if tls.get_status() == TlsStatus::HANDSHAKING {
                     tls.poll();
                 }
                 match tls.get_status() {
@@ -146,15 +177,10 @@ impl PolledStreamPeer {
 impl Transport for PolledStreamPeer {
     fn read(&mut self, buf: &mut [u8], blocking: bool) -> io::Result<Option<usize>> {
         match self.ready() {
+            Ok(true) if matches!(self.kind, PeerKind::Tls(_)) => self.read_tls(buf),
             Ok(true) => self.io.read(buf, blocking),
             Ok(false) => Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                // Bytes that arrived before the FIN are still readable.
-                match self.io.read(buf, false) {
-                    Ok(Some(n)) if n > 0 => Ok(Some(n)),
-                    _ => Ok(Some(0)),
-                }
-            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(Some(0)),
             Err(e) => Err(e),
         }
     }

@@ -128,6 +128,7 @@ pub struct WsDriver {
     close_reason: String,
     /// Messages left by a finished session, still readable (Godot #107442 loses them).
     session_done: Option<Box<Session>>,
+    protocol_error_reported: bool,
 }
 
 impl Default for WsDriver {
@@ -153,6 +154,7 @@ impl WsDriver {
             close_code: -1,
             close_reason: String::new(),
             session_done: None,
+            protocol_error_reported: false,
         }
     }
 
@@ -259,6 +261,7 @@ impl WsDriver {
         self.close_code = -1;
         self.close_reason.clear();
         self.session_done = None;
+        self.protocol_error_reported = false;
         self.phase = Phase::Closed;
     }
 
@@ -488,7 +491,7 @@ impl WsDriver {
             )));
         }
         match self.advance(now) {
-            Ok(()) => None,
+            Ok(()) => self.protocol_error_notice(),
             Err(Some(msg)) => {
                 self.fail_handshake();
                 Some(WsNotice(msg))
@@ -498,6 +501,23 @@ impl WsDriver {
                 None
             }
         }
+    }
+
+    /// One message when the session first closes because the peer broke the protocol.
+    fn protocol_error_notice(&mut self) -> Option<WsNotice> {
+        if self.protocol_error_reported {
+            return None;
+        }
+        let code = self.session()?.protocol_error_code()?;
+        self.protocol_error_reported = true;
+        let what = match code {
+            1007 => "a text message that is not valid UTF-8",
+            1009 => "a message larger than inbound_buffer_size",
+            _ => "a frame that breaks the WebSocket protocol",
+        };
+        Some(WsNotice(format!(
+            "the peer sent {what}; closing with code {code}"
+        )))
     }
 
     /// One step of the current phase. `Err(Some(msg))`: fail with a message; `Err(None)`:
@@ -724,14 +744,13 @@ impl WsDriver {
         self.feed_pending();
     }
 
-    /// Hands buffered input to the session; keeps what it refuses (backpressure).
+    /// Hands buffered input to the session; keeps what it refuses (backpressure). Called even
+    /// with nothing pending: frames the session buffered while its queue was full are parsed
+    /// once the script has read some messages.
     fn feed_pending(&mut self) {
         let Phase::Open(session) = &mut self.phase else {
             return;
         };
-        if self.pending.is_empty() {
-            return;
-        }
         let taken = session.handle_input(&self.pending);
         self.pending.drain(..taken);
     }
