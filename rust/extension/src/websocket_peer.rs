@@ -415,6 +415,7 @@ impl RustWebSocketPeer {
     #[func]
     fn set_outbound_buffer_size(&mut self, size: i32) {
         self.outbound_buffer_size = size;
+        self.apply_outbound_limits();
     }
 
     #[func]
@@ -425,6 +426,7 @@ impl RustWebSocketPeer {
     #[func]
     fn set_max_queued_packets(&mut self, count: i32) {
         self.max_queued_packets = count;
+        self.apply_outbound_limits();
     }
 
     #[func]
@@ -487,6 +489,14 @@ impl RustWebSocketPeer {
 }
 
 impl RustWebSocketPeer {
+    /// Godot reads the outbound limits at each send: a change applies to a live connection.
+    fn apply_outbound_limits(&mut self) {
+        self.driver.set_outbound_limits(
+            usize::try_from(self.outbound_buffer_size).unwrap_or(0),
+            usize::try_from(self.max_queued_packets).unwrap_or(0),
+        );
+    }
+
     /// What a new connection starts with, from the properties.
     fn config(&self) -> WsConfig {
         let strings = |a: &PackedStringArray| -> Vec<String> {

@@ -20,7 +20,7 @@
 //! side: a client that never speaks keeps a peer CONNECTING forever), and a wss close handshake
 //! reports the peer's close code (Godot's TLS read drops the echoed close frame and reports -1).
 
-use super::handshake::{server_accept, ClientHandshake};
+use super::handshake::{requested_url_of, server_accept, ClientHandshake};
 use super::session::{ReadyState, Role, SendError, Session};
 use super::url::{parse_ws_url, WsUrl};
 use super::WsError;
@@ -250,7 +250,7 @@ impl WsDriver {
     /// Resets everything a new connection starts without (Godot resets the close code, the
     /// reason, the protocol and the buffers).
     fn reset(&mut self, config: WsConfig) {
-        self.drop_transport(false);
+        self.drop_transport();
         self.config = config;
         self.target = None;
         self.pending = Vec::new();
@@ -417,18 +417,18 @@ impl WsDriver {
         }
     }
 
-    /// Closes the transport and forgets it. `polite`: TLS close_notify first.
-    fn drop_transport(&mut self, polite: bool) {
+    /// Closes the transport and forgets it. `shutdown` first: a TLS session sends
+    /// close_notify, and a Godot stream the script may still hold is disconnected (as Godot's
+    /// `close(-1)` does), so its other end sees the close at once.
+    fn drop_transport(&mut self) {
         if let Some(mut t) = self.transport.take() {
-            if polite {
-                t.shutdown();
-            }
+            t.shutdown();
         }
     }
 
     /// CLOSED with code -1 before OPEN (Godot's `close(-1)` on a failed handshake).
     fn fail_handshake(&mut self) {
-        self.drop_transport(false);
+        self.drop_transport();
         self.phase = Phase::Closed;
         self.pending = Vec::new();
         self.close_code = -1;
@@ -442,7 +442,7 @@ impl WsDriver {
             self.close_reason = session.close_reason().to_string();
             self.session_done = Some(session);
         }
-        self.drop_transport(true);
+        self.drop_transport();
         self.pending = Vec::new();
         self.read_buf = Vec::new();
     }
@@ -706,9 +706,16 @@ impl WsDriver {
                         *response = Some(accept.response);
                     }
                 }
-                // Godot closes silently when no subprotocol matches.
-                Err(WsError::NoCommonProtocol) => return Err(None),
-                Err(e) => return Err(Some(e.to_string())),
+                Err(e) => {
+                    if let Some(url) = requested_url_of(&self.pending, tls, &self.config.limits) {
+                        self.requested_url = url;
+                    }
+                    // Godot closes silently when no subprotocol matches.
+                    return Err(match e {
+                        WsError::NoCommonProtocol => None,
+                        e => Some(e.to_string()),
+                    });
+                }
             }
         }
         let Phase::ServerUpgrade {
@@ -810,6 +817,14 @@ impl WsDriver {
         match &self.phase {
             Phase::Open(s) => s.ready_state() != ReadyState::Closed && s.input_capacity() > 0,
             _ => false,
+        }
+    }
+
+    /// Changes the outbound limits: from the next send on a live session (Godot reads them at
+    /// each send), and for the next connection.
+    pub fn set_outbound_limits(&mut self, outbound_buffer_size: usize, max_queued_packets: usize) {
+        if let Phase::Open(s) = &mut self.phase {
+            s.set_outbound_limits(outbound_buffer_size, max_queued_packets);
         }
     }
 

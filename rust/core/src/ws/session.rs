@@ -190,6 +190,10 @@ pub struct Session {
     /// Queued data messages: absolute end offset and payload length.
     out_msgs: VecDeque<(u64, usize)>,
     out_payload: usize,
+    /// `outbound_buffer_size` and `max_queued_packets` for sends (live: see
+    /// [`Session::set_outbound_limits`]).
+    out_limit: usize,
+    out_max_queued: usize,
 
     /// Our close frame is queued; its absolute end offset.
     close_sent_end: Option<u64>,
@@ -231,6 +235,8 @@ impl Session {
             written: 0,
             out_msgs: VecDeque::new(),
             out_payload: 0,
+            out_limit: limits.outbound_buffer_size,
+            out_max_queued: limits.max_queued_packets,
             close_sent_end: None,
             close_sent_code: 0,
             close_received: None,
@@ -340,10 +346,29 @@ impl Session {
         }
     }
 
-    /// The transport reached EOF or failed: CLOSED, close code unchanged (-1 unless the close
-    /// handshake already completed), as Godot's internal `close(-1)`.
+    /// The transport reached EOF or failed: CLOSED, as Godot's internal `close(-1)`. The close
+    /// code is the peer's if its close frame arrived (a peer may close the socket right after
+    /// its close frame, before our echo), else what we sent after a protocol error, else
+    /// unchanged (-1 unless the close handshake already completed).
     pub fn handle_eof(&mut self) {
+        if self.state != ReadyState::Closed {
+            if let Some((code, reason)) = &self.close_received {
+                self.close_code = *code;
+                self.close_reason = reason.clone();
+            } else if self.failed.is_some() && self.close_sent_end.is_some() {
+                self.close_code = self.close_sent_code;
+                self.close_reason = godot_error_reason(self.close_sent_code).to_string();
+            }
+        }
         self.abort();
+    }
+
+    /// Godot reads `outbound_buffer_size` and `max_queued_packets` at each send, so changing
+    /// them on a live connection applies to the next send (the inbound limits stay as they
+    /// were when the connection opened).
+    pub fn set_outbound_limits(&mut self, outbound_buffer_size: usize, max_queued_packets: usize) {
+        self.out_limit = outbound_buffer_size;
+        self.out_max_queued = max_queued_packets;
     }
 
     fn protocol_error(&mut self, code: u16) -> Step {
@@ -579,7 +604,7 @@ impl Session {
         if self.state != ReadyState::Open {
             return Err(SendError::NotOpen);
         }
-        let limit = self.limits.outbound_buffer_size;
+        let limit = self.out_limit;
         if limit > 0 && self.out_payload + msg.len() > limit {
             return Err(SendError::OutOfMemory(format!(
                 "{} bytes queued + {} > outbound_buffer_size {limit}",
@@ -587,11 +612,11 @@ impl Session {
                 msg.len()
             )));
         }
-        if self.out_msgs.len() >= self.limits.max_queued_packets {
+        if self.out_msgs.len() >= self.out_max_queued {
             return Err(SendError::OutOfMemory(format!(
                 "{} messages queued, max_queued_packets is {}",
                 self.out_msgs.len(),
-                self.limits.max_queued_packets
+                self.out_max_queued
             )));
         }
         let opcode = OpCode::Data(if text { Data::Text } else { Data::Binary });
