@@ -65,6 +65,9 @@ macro_rules! class_enum {
             }
         }
 
+        // SAFETY: a plain integer newtype; a default value of it can't be mutated or shared.
+        unsafe impl godot::meta::GodotImmutable for $Name {}
+
         impl godot::meta::FromGodot for $Name {
             fn try_from_godot(v: i64) -> Result<Self, godot::meta::error::ConvertError> {
                 Ok($Name(v))

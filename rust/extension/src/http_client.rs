@@ -7,7 +7,7 @@ use crate::class_enum::class_enum;
 use crate::errors::{http_error_code, report};
 use crate::project_settings;
 use crate::stream_peer_transport::StreamPeerTransport;
-use crate::tls_options::{self, NullableTls};
+use crate::tls_options::{NullableTls, TlsOptionsCache};
 use godot::classes::{Engine, IRefCounted, Os, RefCounted, StreamPeer};
 use godot::global::Error;
 use godot::prelude::*;
@@ -175,9 +175,7 @@ pub struct RustHttpClient {
     /// (Godot's HTTPClient never decodes; only HTTPRequest does).
     #[var(get = is_accept_gzip, set = set_accept_gzip, usage_flags = [DEFAULT])]
     accept_gzip: bool,
-    /// The last `TLSOptions` read, by instance: reading one calls Godot's
-    /// `X509Certificate.save_to_string()`, which logs a spurious Unicode error each time.
-    tls_cache: Option<(InstanceId, rustnet_core::tls::TlsClientOptions)>,
+    tls_cache: TlsOptionsCache,
     base: Base<RefCounted>,
 }
 
@@ -196,7 +194,7 @@ impl IRefCounted for RustHttpClient {
             tls_handshake_timeout: 0.0,
             response_timeout: 0.0,
             accept_gzip: false,
-            tls_cache: None,
+            tls_cache: TlsOptionsCache::default(),
             base,
         }
     }
@@ -266,10 +264,7 @@ impl RustHttpClient {
         #[opt(default = -1)] port: i32,
         #[opt(default = NullableTls(None))] tls_options: NullableTls,
     ) -> Error {
-        let tls = tls_options
-            .0
-            .as_ref()
-            .map(|opts| self.core_tls_options(opts));
+        let tls = tls_options.0.as_ref().map(|opts| self.tls_cache.read(opts));
         self.connection = None;
         self.client.limits_mut().connect_timeout = project_settings::connect_timeout();
         if tls.is_some()
@@ -599,21 +594,6 @@ impl RustHttpClient {
 
 impl RustHttpClient {
     /// `TLSOptions` → core options, converted once per `TLSOptions` object.
-    fn core_tls_options(
-        &mut self,
-        opts: &Gd<godot::classes::TlsOptions>,
-    ) -> rustnet_core::tls::TlsClientOptions {
-        let id = opts.instance_id();
-        if let Some((cached_id, cached)) = &self.tls_cache {
-            if *cached_id == id {
-                return cached.clone();
-            }
-        }
-        let core = tls_options::to_core(opts);
-        self.tls_cache = Some((id, core.clone()));
-        core
-    }
-
     fn request_bytes(
         &mut self,
         method: Method,

@@ -8,6 +8,7 @@
 //! | `RustHTTPClient` | `HTTPClient` | [`http_client`] |
 //! | `RustTCPServer` | `TCPServer` | [`tcp_server`] |
 //! | `RustStreamPeerTCP` | `StreamPeerTCP` | [`stream_peer_tcp`] |
+//! | `RustWebSocketPeer` | `WebSocketPeer` | [`websocket_peer`] |
 
 mod class_enum;
 mod errors;
@@ -17,6 +18,7 @@ pub mod stream_peer_tcp;
 mod stream_peer_transport;
 pub mod tcp_server;
 mod tls_options;
+pub mod websocket_peer;
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};
 
@@ -29,6 +31,7 @@ unsafe impl ExtensionLibrary for RustNet {
         if stage == InitStage::Scene {
             http_client::register_enums();
             stream_peer_tcp::register_enums();
+            websocket_peer::register_enums();
         }
     }
 }

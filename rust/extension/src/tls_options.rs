@@ -54,3 +54,24 @@ pub fn to_core(options: &Gd<TlsOptions>) -> TlsClientOptions {
         common_name_override: options.get_common_name_override().to_string(),
     }
 }
+
+/// The last `TLSOptions` read, by instance. Reading one calls Godot's
+/// `X509Certificate.save_to_string()`, which logs a spurious Unicode error each time, so a
+/// script that reconnects with the same options object reads it once.
+#[derive(Default)]
+pub struct TlsOptionsCache(Option<(godot::obj::InstanceId, TlsClientOptions)>);
+
+impl TlsOptionsCache {
+    /// `to_core(options)`, from the cache when `options` is the object read last time.
+    pub fn read(&mut self, options: &Gd<TlsOptions>) -> TlsClientOptions {
+        let id = options.instance_id();
+        if let Some((cached_id, cached)) = &self.0 {
+            if *cached_id == id {
+                return cached.clone();
+            }
+        }
+        let core = to_core(options);
+        self.0 = Some((id, core.clone()));
+        core
+    }
+}

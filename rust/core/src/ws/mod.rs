@@ -23,12 +23,14 @@
 //! Errors say who failed ([`WsError`]); the extension turns them into Godot `Error` values in
 //! one place.
 
+pub mod driver;
 pub mod handshake;
 pub mod session;
 pub mod url;
 
 use std::fmt;
 
+pub use driver::{WsConfig, WsDriver, WsNotice};
 pub use session::{ReadyState, Role, SendError, Session};
 pub use url::{parse_ws_url, WsUrl};
 
@@ -45,6 +47,11 @@ pub enum WsError {
     /// Server side: the client offered no subprotocol we support (or none while we require
     /// one). Godot closes the TCP connection silently, without an HTTP error response.
     NoCommonProtocol,
+    /// `connect_to_url` / `accept_stream` while CONNECTING or OPEN (Godot's
+    /// `ERR_ALREADY_IN_USE`).
+    AlreadyInUse,
+    /// No connection could even be started (Godot's `FAILED`). The text says why.
+    Failed(String),
 }
 
 impl fmt::Display for WsError {
@@ -54,6 +61,8 @@ impl fmt::Display for WsError {
             WsError::Handshake(m) => write!(f, "WebSocket handshake failed: {m}"),
             WsError::LimitExceeded(m) => write!(f, "limit exceeded: {m}"),
             WsError::NoCommonProtocol => write!(f, "no common WebSocket subprotocol"),
+            WsError::AlreadyInUse => write!(f, "the peer is already connecting or open"),
+            WsError::Failed(m) => write!(f, "{m}"),
         }
     }
 }
