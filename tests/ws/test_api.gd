@@ -16,9 +16,11 @@ func _methods(cls: String, stop_at: String) -> Dictionary:
 		for m in ClassDB.class_get_method_list(c, true):
 			if out.has(m.name):
 				continue
+			# Argument types only: names are documentation (Godot's own set_handshake_headers
+			# calls its argument "protocols").
 			var args := []
 			for a in m.args:
-				args.append([a.name, a.type])
+				args.append(a.type)
 			out[m.name] = {"args": args, "defaults": m.default_args, "ret": m.return.type}
 		c = ClassDB.get_parent_class(c)
 	return out

@@ -167,8 +167,57 @@ func _tcp_drop_scenario(p: Array) -> Array:
 	await poll_until([ws], func(): return ws.get_ready_state() == CLOSED, 1000, [seq])
 	t.append(["eof", seq, close_info(ws)])
 	eq(close_info(ws), [CLOSED, -1, ""], pname(p) + ": EOF without a close frame")
+	teardown()
+	# A close frame and EOF right behind it (the peer does not wait for our echo).
+	s = raw_server()
+	ws = new_ws(p[2])
+	ws.connect_to_url("ws://127.0.0.1:%d/" % s.get_local_port())
+	conn = await raw_accept(s, ws)
+	head = await raw_read_head(conn, ws)
+	conn.put_data(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n"
+		% accept_key(head_headers(head).get("sec-websocket-key", ""))).to_utf8_buffer())
+	await poll_until([ws], func(): return ws.get_ready_state() != CONNECTING)
+	conn.put_data(frame_bytes(8, close_payload(4100, "first")))
+	conn.disconnect_from_host()
+	seq = [ws.get_ready_state()]
+	await poll_until([ws], func(): return ws.get_ready_state() == CLOSED, 1000, [seq])
+	t.append(["close frame then eof", seq, close_info(ws)])
+	eq(close_info(ws), [CLOSED, 4100, "first"], pname(p) + ": a close frame followed by EOF keeps the received code")
 	return t
 
 
 func test_close_frame_without_payload_and_eof() -> void:
 	await compare(_tcp_drop_scenario)
+
+
+## The script still holds the server's StreamPeerTCP it handed to accept_stream(). Godot's
+## WebSocketPeer disconnects that stream itself when it closes (close(-1), a failed handshake),
+## so the client sees EOF at once; a peer that merely drops its reference leaves the socket
+## open while the script's reference lives.
+func _held_stream_scenario(p: Array) -> Array:
+	var t := []
+	for what in ["close(-1)", "failed negotiation"]:
+		var server = new_server(p[0])
+		server.listen(0, HOST)
+		var cws = new_ws(p[2])
+		var sws = new_ws(p[1])
+		if what == "failed negotiation":
+			sws.supported_protocols = PackedStringArray(["only-this"])
+		cws.connect_to_url("ws://127.0.0.1:%d/" % server.get_local_port())
+		var held = null
+		await poll_until([cws], func(): return server.is_connection_available())
+		held = server.take_connection()
+		_objs.append(held)
+		sws.accept_stream(held)
+		await poll_until([cws, sws], func(): return sws.get_ready_state() != CONNECTING and cws.get_ready_state() != CONNECTING, 300)
+		if what == "close(-1)":
+			sws.close(-1)
+		var seqs: Array = await poll_closed([cws, sws], 300)
+		t.append([what, seqs, close_info(cws), close_info(sws), held.get_status()])
+		eq(close_info(cws), [CLOSED, -1, ""], "%s: %s with the stream still referenced: the client sees the drop" % [pname(p), what])
+		teardown()
+	return t
+
+
+func test_close_disconnects_a_stream_the_script_holds() -> void:
+	await compare(_held_stream_scenario)

@@ -309,9 +309,7 @@ func _server_response_scenario(p: Array) -> Array:
 		for i in 1000:
 			conn.poll()
 			if server.is_connection_available():
-				var tc = server.take_connection()
-				_objs.append(tc)
-				ws.accept_stream(tc)
+				ws.accept_stream(server.take_connection())
 				accepted = true
 				break
 			await frame()
@@ -357,9 +355,7 @@ func _reuse_scenario(p: Array) -> Array:
 	for i in 1000:
 		c.poll()
 		if not accepted and r.server.is_connection_available():
-			var tc = r.server.take_connection()
-			_objs.append(tc)
-			t.append(["accept again", s.accept_stream(tc), s.get_close_code(), s.get_close_reason()])
+			t.append(["accept again", s.accept_stream(r.server.take_connection()), s.get_close_code(), s.get_close_reason()])
 			accepted = true
 		if accepted:
 			s.poll()

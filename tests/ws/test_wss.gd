@@ -35,12 +35,9 @@ func _open_wss(p: Array) -> Dictionary:
 	for i in 3000:
 		cws.poll()
 		if not accepted and server.is_connection_available():
-			var tls := StreamPeerTLS.new()
-			_objs.append(tls)
-			var tcp := server.take_connection()
-			_objs.append(tcp)
-			r.tls_err = tls.accept_stream(tcp, TLSOptions.server(_key, _cert))
-			r.accept_err = sws.accept_stream(tls)
+			var errs := _accept_tls(server, sws)
+			r.tls_err = errs[0]
+			r.accept_err = errs[1]
 			accepted = true
 		if accepted:
 			sws.poll()
@@ -48,6 +45,14 @@ func _open_wss(p: Array) -> Dictionary:
 				break
 		await frame()
 	return r
+
+
+## Wraps the next connection in a server-side StreamPeerTLS and hands it to `sws`; the script
+## keeps no reference to either stream. Returns [tls accept error, ws accept error].
+func _accept_tls(server: TCPServer, sws) -> Array:
+	var tls := StreamPeerTLS.new()
+	var e1 := tls.accept_stream(server.take_connection(), TLSOptions.server(_key, _cert))
+	return [e1, sws.accept_stream(tls)]
 
 
 func _wss_scenario(p: Array) -> Array:
