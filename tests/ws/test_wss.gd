@@ -57,7 +57,7 @@ func _accept_tls(server: TCPServer, sws) -> Array:
 
 func _wss_scenario(p: Array) -> Array:
 	var t := []
-	var label := pname(p)
+	var label := "wss: %s server peer on Godot's StreamPeerTLS / %s client" % ["Rust" if p[1] else "built-in", "Rust" if p[2] else "built-in"]
 	for who in ["client", "server"]:
 		var r := await _open_wss(p)
 		var port: int = r.server.get_local_port()
@@ -99,6 +99,6 @@ func test_wss_open_messages_close() -> void:
 		var t := await _wss_scenario(p)
 		teardown()
 		if OS.get_environment("RUSTNET_WS_DUMP") != "":
-			print("--- %s / %s" % [case_name, pname(p)])
+			print("--- %s / %s" % [case_name, p])
 			for entry in t:
 				print("    ", var_to_str(entry).replace("\n", " "))
