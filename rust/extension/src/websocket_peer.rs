@@ -107,6 +107,9 @@ pub struct RustWebSocketPeer {
     max_queued_packets: i32,
     /// Seconds between pings while open; a ping unanswered for a whole interval drops the
     /// connection (close code -1). [code]0[/code] (default): no pings.
+    ///
+    /// Registered as a [code]float[/code] property (Godot registers an [code]int[/code]
+    /// property whose accessors take and return float seconds).
     #[var(get = get_heartbeat_interval, set = set_heartbeat_interval, usage_flags = [DEFAULT])]
     heartbeat_interval: f64,
     /// [i]RustNet only.[/i] Seconds the connect, TLS and WebSocket handshakes may take in all,

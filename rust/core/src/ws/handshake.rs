@@ -354,7 +354,11 @@ pub fn requested_url_of(buf: &[u8], tls: bool, limits: &WsLimits) -> Option<Stri
     let (data, _) = window(buf, limits);
     let mut slots = vec![httparse::EMPTY_HEADER; limits.max_handshake_headers];
     let mut req = httparse::Request::new(&mut slots);
-    if !matches!(req.parse(data), Ok(httparse::Status::Complete(_))) {
+    // Godot checks the request line (`GET … HTTP/1.1`) first.
+    if !matches!(req.parse(data), Ok(httparse::Status::Complete(_)))
+        || req.method != Some("GET")
+        || req.version != Some(1)
+    {
         return None;
     }
     let host = req
