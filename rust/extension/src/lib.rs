@@ -8,12 +8,14 @@
 //! | `RustHTTPClient` | `HTTPClient` | [`http_client`] |
 //! | `RustTCPServer` | `TCPServer` | [`tcp_server`] |
 //! | `RustStreamPeerTCP` | `StreamPeerTCP` | [`stream_peer_tcp`] |
+//! | `RustStreamPeerTLS` | `StreamPeerTLS` | [`stream_peer_tls`] |
 
 mod class_enum;
 mod errors;
 pub mod http_client;
 mod project_settings;
 pub mod stream_peer_tcp;
+pub mod stream_peer_tls;
 mod stream_peer_transport;
 pub mod tcp_server;
 mod tls_options;
@@ -29,6 +31,7 @@ unsafe impl ExtensionLibrary for RustNet {
         if stage == InitStage::Scene {
             http_client::register_enums();
             stream_peer_tcp::register_enums();
+            stream_peer_tls::register_enums();
         }
     }
 }
