@@ -8,6 +8,7 @@
 use crate::class_enum::class_enum;
 use crate::project_settings;
 use crate::stream_peer_tcp::RustStreamPeerTcp;
+use crate::stream_peer_tls::RustStreamPeerTls;
 use crate::stream_peer_transport::PolledStreamPeer;
 use crate::tls_options::{NullableTls, TlsOptionsCache};
 use godot::classes::{IPacketPeerExtension, PacketPeerExtension, StreamPeer};
@@ -229,8 +230,9 @@ impl RustWebSocketPeer {
 
     /// Starts the server side of a connection accepted by [RustTCPServer] or [TCPServer]:
     /// [param stream] is the accepted [RustStreamPeerTCP] or [StreamPeerTCP], or a
-    /// [StreamPeerTLS] wrapping one (for [code]wss://[/code]), or any other [StreamPeer]. A
-    /// [RustStreamPeerTCP] is taken over (it reads as disconnected afterwards). Call [method poll]
+    /// [RustStreamPeerTLS] or [StreamPeerTLS] wrapping one (for [code]wss://[/code]), or any
+    /// other [StreamPeer]. A [RustStreamPeerTCP] or [RustStreamPeerTLS] is taken over (it reads
+    /// as disconnected afterwards; the WebSocket owns the socket, with no per-call overhead). Call [method poll]
     /// until [constant STATE_OPEN].
     #[func]
     fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
@@ -253,11 +255,19 @@ impl RustWebSocketPeer {
                     "the RustStreamPeerTCP is not connected".into(),
                 )),
             },
-            Err(stream) => {
-                let transport = PolledStreamPeer::new(stream);
-                let tls = transport.is_tls();
-                self.driver.accept(Box::new(transport), tls, config, now)
-            }
+            Err(stream) => match stream.try_cast::<RustStreamPeerTls>() {
+                Ok(mut ours) => match ours.bind_mut().take_stream() {
+                    Some(session) => self.driver.accept_tls(Box::new(session), config, now),
+                    None => Err(WsError::InvalidParameter(
+                        "the RustStreamPeerTLS is not connected".into(),
+                    )),
+                },
+                Err(stream) => {
+                    let transport = PolledStreamPeer::new(stream);
+                    let tls = transport.is_tls();
+                    self.driver.accept(Box::new(transport), tls, config, now)
+                }
+            },
         };
         self.was_string = false;
         ws_result(result)
