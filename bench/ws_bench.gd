@@ -71,8 +71,9 @@ const ROWS := [
 	["small", "rate", "100,000 pipelined 1 KiB messages, client → server", "messages/s", false],
 	["small", "mbps", "100,000 pipelined 1 KiB messages, client → server", "MB/s", false],
 	["large", "mbps", "200 messages of 1 MiB, client → server", "MB/s", false],
-	["clients", "rate", "1,000 clients, server echoes, one 64 B message in flight per client", "messages/s", false],
-	["clients", "idle", "1,000 server-side peers, one idle `poll()` pass (median of 200)", "µs per pass", true],
+	["clients", "rate", "{clients} clients, server echoes, one 64 B message in flight per client", "messages/s", false],
+	["clients", "idle", "{clients} server-side peers, one idle `poll()` pass (median of 200)", "µs per pass", true],
+	["clients", "floor", "the same pass calling `get_ready_state()` instead (loop and call overhead)", "µs per pass", true],
 ]
 const ORDER := ["roundtrip", "small", "large", "clients"]
 
@@ -273,6 +274,17 @@ func idle_passes(peers: Array[PEER_CLASS], passes: int) -> Array:
 	return usec
 
 
+## The same passes calling get_ready_state() instead: what the loop and one call cost.
+func state_passes(peers: Array[PEER_CLASS], passes: int) -> Array:
+	var usec := []
+	for k in passes:
+		var t0 := Time.get_ticks_usec()
+		for p: PEER_CLASS in peers:
+			p.get_ready_state()
+		usec.append(Time.get_ticks_usec() - t0)
+	return usec
+
+
 func any_packet(peers: Array[PEER_CLASS]) -> bool:
 	for p: PEER_CLASS in peers:
 		if p.get_available_packet_count() > 0:
@@ -431,6 +443,7 @@ func _run_once(w: String, cls: String) -> Dictionary:
 			why = "a message arrived after the last echo"
 		else:
 			run["idle"] = Lib.median(loops.idle_passes(peers, IDLE_PASSES))
+			run["floor"] = Lib.median(loops.state_passes(peers, IDLE_PASSES))
 	if w == "small" or w == "large":
 		run["oom"] = loops.oom_retries
 	loops.close_all(clients)
@@ -480,15 +493,25 @@ func _table(results: Dictionary) -> String:
 		for i in mini(bv.size(), rv.size()):
 			ratios.append(rv[i] / bv[i] if bv[i] > 0 else 0.0)
 		var load := ""
-		if row[1] != "idle":
+		if not row[1] in ["idle", "floor"]:
 			load = "%.2f / %.2f" % [Lib.median(_cpu_share(b)), Lib.median(_cpu_share(r))]
 		lines.append("| %s: %s%s | %s (%s–%s) | %s (%s–%s) | %.2f× | %s |" % [
-			row[2], row[3], " (lower is better)" if row[4] else "",
+			row[2].replace("{clients}", _count(_clients)), row[3], " (lower is better)" if row[4] else "",
 			Lib.fmt(Lib.median(bv)), Lib.fmt(bv.min()), Lib.fmt(bv.max()),
 			Lib.fmt(Lib.median(rv)), Lib.fmt(rv.min()), Lib.fmt(rv.max()),
 			Lib.median(ratios), load,
 		])
 	return "\n".join(lines) + "\n"
+
+
+## 1000 -> "1,000".
+func _count(n: int) -> String:
+	var s := str(n)
+	var out := ""
+	while s.length() > 3:
+		out = "," + s.right(3) + out
+		s = s.left(s.length() - 3)
+	return s + out
 
 
 func _cpu_share(runs: Array) -> Array:
