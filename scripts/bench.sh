@@ -127,7 +127,8 @@ machine_notes() {
 	cpu=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	cores=$(grep -c '^processor' /proc/cpuinfo)
 	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
+	# The docs/ file being written doesn't count.
+	if [ -n "$(git status --porcelain -- . ':!docs/bench-*.md' 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
 	echo "- Godot $godot_version, headless; RustNet release build (commit $commit)"
 	echo "- CPU: $cpu, $cores logical cores; Linux $(uname -r); load average $load_before when the run started"
 }
