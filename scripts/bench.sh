@@ -358,6 +358,8 @@ frames the session already holds. Godot's `WebSocketPeer` does not read past the
 so it has no such state. Repro: inbound_buffer_size 65536, 200 messages of 1 KiB sent and
 flushed, then the receiver polls and drains: the built-in gets 200, RustNet 192 until the
 sender sends again.
+
+Where RustNet's time goes in these workloads (perf, with suggestions): docs/bench-ws-profile.md.
 NOTES
 	} >docs/bench-ws.md
 	echo "bench.sh: wrote docs/bench-ws.md" >&2
