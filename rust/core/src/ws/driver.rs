@@ -38,8 +38,13 @@ use std::time::{Duration, Instant};
 /// when a peer floods us; the rest waits in the kernel for the next poll.
 pub const READ_BUDGET: usize = 4 << 20;
 
-/// Size of each socket read: 256 KiB, so a large message needs few syscalls.
+/// Size of each socket read: 256 KiB, so a large message needs few syscalls. The buffer is
+/// shared by all peers of a thread.
 const READ_CHUNK: usize = 256 * 1024;
+
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Everything a new connection is configured with (Godot's properties, captured at
 /// `connect_to_url` / `accept_stream`).
@@ -118,7 +123,6 @@ pub struct WsDriver {
     /// Bytes read but not yet consumed: the handshake head, then frames the session refused
     /// for now (backpressure).
     pending: Vec<u8>,
-    read_buf: Vec<u8>,
     deadline: Option<Instant>,
     peer_addr: Option<SocketAddr>,
     selected_protocol: String,
@@ -146,7 +150,6 @@ impl WsDriver {
             transport: None,
             target: None,
             pending: Vec::new(),
-            read_buf: Vec::new(),
             deadline: None,
             peer_addr: None,
             selected_protocol: String::new(),
@@ -444,7 +447,6 @@ impl WsDriver {
         }
         self.drop_transport();
         self.pending = Vec::new();
-        self.read_buf = Vec::new();
     }
 
     /// The transport failed while OPEN/CLOSING: Godot's `close(-1)`.
@@ -768,36 +770,21 @@ impl WsDriver {
             return self.fail_transport(why);
         }
         self.feed_pending();
-        let mut budget = READ_BUDGET;
-        let mut eof = false;
-        while budget > 0 && self.pending.is_empty() && self.input_wanted() {
-            if self.read_buf.len() < READ_CHUNK {
-                self.read_buf.resize(READ_CHUNK, 0);
-            }
-            let Some(transport) = self.transport.as_mut() else {
-                eof = true;
-                break;
-            };
-            let want = READ_CHUNK.min(budget);
-            match transport.read(&mut self.read_buf[..want], false) {
-                Ok(None) => break,
-                Ok(Some(0)) => {
-                    eof = true;
-                    break;
+        // One read buffer per thread, shared by every peer: an idle peer holds no buffer.
+        let read = READ_BUF.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                if buf.len() < READ_CHUNK {
+                    buf.resize(READ_CHUNK, 0);
                 }
-                Ok(Some(n)) => {
-                    budget = budget.saturating_sub(n);
-                    let Phase::Open(session) = &mut self.phase else {
-                        break;
-                    };
-                    let taken = session.handle_input(&self.read_buf[..n]);
-                    if taken < n {
-                        self.pending.extend_from_slice(&self.read_buf[taken..n]);
-                    }
-                }
-                Err(e) => return self.fail_transport(format!("read failed: {e}")),
+                self.read_input(&mut buf)
             }
-        }
+            // Re-entered from inside a read (a Godot stream calling back): use a small one.
+            Err(_) => self.read_input(&mut vec![0; 16 * 1024]),
+        });
+        let eof = match read {
+            Ok(eof) => eof,
+            Err(why) => return self.fail_transport(why),
+        };
         if let Phase::Open(session) = &mut self.phase {
             session.handle_timeout(now);
             if eof {
@@ -810,6 +797,34 @@ impl WsDriver {
         if self.ready_state() == ReadyState::Closed {
             self.finish_session();
         }
+    }
+
+    /// Reads what the socket has (up to [`READ_BUDGET`]) through `buf` into the session,
+    /// keeping what the session refuses in `pending`. `Ok(true)`: end of stream.
+    fn read_input(&mut self, buf: &mut [u8]) -> Result<bool, String> {
+        let mut budget = READ_BUDGET;
+        while budget > 0 && self.pending.is_empty() && self.input_wanted() {
+            let Some(transport) = self.transport.as_mut() else {
+                return Ok(true);
+            };
+            let want = buf.len().min(budget);
+            match transport.read(&mut buf[..want], false) {
+                Ok(None) => break,
+                Ok(Some(0)) => return Ok(true),
+                Ok(Some(n)) => {
+                    budget = budget.saturating_sub(n);
+                    let Phase::Open(session) = &mut self.phase else {
+                        break;
+                    };
+                    let taken = session.handle_input(&buf[..n]);
+                    if taken < n {
+                        self.pending.extend_from_slice(&buf[taken..n]);
+                    }
+                }
+                Err(e) => return Err(format!("read failed: {e}")),
+            }
+        }
+        Ok(false)
     }
 
     /// The session still reads (not stopped by a close, error, or CLOSED).

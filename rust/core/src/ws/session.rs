@@ -309,6 +309,38 @@ impl Session {
     /// error, input is discarded (all of it is "taken").
     pub fn handle_input(&mut self, data: &[u8]) -> usize {
         let mut taken = 0;
+        // Fast path: nothing buffered, so whole frames are parsed straight from `data` (one
+        // copy fewer); an incomplete last frame, or the input a full queue refuses, goes
+        // through the buffered path (bounded as before).
+        if self.in_pos == self.in_buf.len() {
+            self.in_buf.clear();
+            self.in_pos = 0;
+            while taken < data.len() {
+                if self.reading_stopped() {
+                    return data.len();
+                }
+                let (step, used) = self.step_on(&data[taken..]);
+                taken += used;
+                match step {
+                    Step::Progress | Step::Stopped => {}
+                    Step::NeedMore | Step::Blocked => break,
+                }
+            }
+            if self.reading_stopped() {
+                return data.len();
+            }
+            if taken == data.len() {
+                return taken;
+            }
+            return taken + self.buffer_input(&data[taken..]);
+        }
+        self.buffer_input(data)
+    }
+
+    /// The buffered path of [`Session::handle_input`]: appends to the internal buffer (up to
+    /// its capacity) and parses from there.
+    fn buffer_input(&mut self, data: &[u8]) -> usize {
+        let mut taken = 0;
         loop {
             if self.reading_stopped() {
                 self.in_buf.clear();
@@ -377,47 +409,57 @@ impl Session {
     }
 
     /// Parses and handles at most one frame.
+    /// Parses one frame from the internal buffer.
     fn step(&mut self) -> Step {
-        let avail = &self.in_buf[self.in_pos..];
+        let buf = std::mem::take(&mut self.in_buf);
+        let (step, used) = self.step_on(&buf[self.in_pos..]);
+        self.in_buf = buf;
+        self.in_pos += used;
+        step
+    }
+
+    /// Parses and handles one frame at the start of `avail`; returns what happened and how
+    /// many bytes it used (0 unless the frame was handled).
+    fn step_on(&mut self, avail: &[u8]) -> (Step, usize) {
         let mut cursor = Cursor::new(avail);
         let (header, len) = match FrameHeader::parse(&mut cursor) {
             Ok(Some(h)) => h,
-            Ok(None) => return Step::NeedMore,
+            Ok(None) => return (Step::NeedMore, 0),
             // Reserved opcodes are the only error a cursor can produce.
-            Err(_) => return self.protocol_error(CLOSE_PROTOCOL),
+            Err(_) => return (self.protocol_error(CLOSE_PROTOCOL), 0),
         };
         let head_len = cursor.position() as usize;
         if header.rsv1 || header.rsv2 || header.rsv3 {
-            return self.protocol_error(CLOSE_PROTOCOL);
+            return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         let masked = header.mask.is_some();
         if masked != (self.role == Role::Server) {
-            return self.protocol_error(CLOSE_PROTOCOL);
+            return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         if len >> 63 != 0 {
-            return self.protocol_error(CLOSE_PROTOCOL);
+            return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         match header.opcode {
             OpCode::Control(_) => {
                 if !header.is_final || len > 125 {
-                    return self.protocol_error(CLOSE_PROTOCOL);
+                    return (self.protocol_error(CLOSE_PROTOCOL), 0);
                 }
             }
             OpCode::Data(kind) => {
                 let continuing = self.partial.is_some();
                 if (kind == Data::Continue) != continuing {
-                    return self.protocol_error(CLOSE_PROTOCOL);
+                    return (self.protocol_error(CLOSE_PROTOCOL), 0);
                 }
                 let so_far = self.partial.as_ref().map_or(0, |(_, b)| b.len()) as u64;
                 if so_far + len > self.limits.inbound_buffer_size as u64 {
-                    return self.protocol_error(CLOSE_TOO_BIG);
+                    return (self.protocol_error(CLOSE_TOO_BIG), 0);
                 }
             }
         }
         // `len` is now at most max(inbound_buffer_size, 125): it fits in usize and in_cap.
         let len = len as usize;
         if avail.len() - head_len < len {
-            return Step::NeedMore;
+            return (Step::NeedMore, 0);
         }
         // Room for what the frame produces, before consuming it.
         match header.opcode {
@@ -432,21 +474,20 @@ impl Session {
                 if self.received.len() >= self.limits.max_queued_packets
                     || self.received_bytes + so_far + len > ring
                 {
-                    return Step::Blocked;
+                    return (Step::Blocked, 0);
                 }
             }
             OpCode::Control(Control::Ping) if self.pending_output() > CONTROL_BACKLOG => {
-                return Step::Blocked;
+                return (Step::Blocked, 0);
             }
             _ => {}
         }
-        let start = self.in_pos + head_len;
-        let mut payload = self.in_buf[start..start + len].to_vec();
-        self.in_pos = start + len;
+        let mut payload = avail[head_len..head_len + len].to_vec();
+        let used = head_len + len;
         if let Some(mask) = header.mask {
             apply_mask(&mut payload, mask);
         }
-        match header.opcode {
+        let step = match header.opcode {
             OpCode::Data(kind) => self.on_data(kind, header.is_final, payload),
             OpCode::Control(Control::Ping) => {
                 if self.close_sent_end.is_none() {
@@ -461,7 +502,8 @@ impl Session {
             OpCode::Control(Control::Close) => self.on_close(payload),
             // FrameHeader::parse already refused reserved opcodes.
             OpCode::Control(Control::Reserved(_)) => self.protocol_error(CLOSE_PROTOCOL),
-        }
+        };
+        (step, used)
     }
 
     fn on_data(&mut self, kind: Data, fin: bool, payload: Vec<u8>) -> Step {
