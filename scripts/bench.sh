@@ -5,14 +5,14 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/bench.sh [http] [https] [--pairs=N] [--help]
+Usage: scripts/bench.sh [http] [https] [ws] [--pairs=N] [--help]
 
 Times RustNet's classes against Godot's built-in ones, in one headless Godot run per suite,
 and prints each suite's results as a Markdown table on stdout (progress goes to stderr).
 Nothing about speed is asserted: it fails only when a run breaks (a request fails, a SCRIPT
 ERROR, a Godot crash or time-out).
 
-Suites (no argument: all of them, http then https):
+Suites (no argument: all of them, http, https, then ws):
   http        RustHTTPClient against HTTPClient, both talking to bench-server (rust/bench)
               on 127.0.0.1: a 100 MB download with the default read_chunk_size (64 KiB), 10,000
               keep-alive GETs of 100 bytes, and the 100 MB download with read_chunk_size
@@ -24,12 +24,20 @@ Suites (no argument: all of them, http then https):
               the time from connect_to_host() to the first body byte of a new connection over
               TLS 1.2 and TLS 1.3 (median of 10 connections per run). Writes
               docs/bench-https.md. About 1-2 minutes.
+  ws          TCPServer + WebSocketPeer against RustTCPServer + RustWebSocketPeer, both ends of
+              every connection in the same family and in one Godot process, on 127.0.0.1 (no
+              bench-server): 20,000 round trips of a 64-byte message, 100,000 pipelined 1 KiB
+              messages client -> server, 200 messages of 1 MiB client -> server, and 1,000
+              clients on one server (messages/s echoed with one message in flight per client,
+              then the cost of one idle poll() pass over the 1,000 server-side peers). Writes
+              docs/bench-ws.md. About 2-4 minutes.
 
   --pairs=N   measured built-in/RustNet pairs per workload, after one warm-up pair (default 10;
               with fewer than 5 the docs/ file is not written)
   GODOT=/path use this Godot instead of scripts/fetch-godot.sh's choice
 
-Runs scripts/build.sh first (fast when up to date) and builds bench-server in release mode.
+Runs scripts/build.sh first (fast when up to date) and, for http and https, builds bench-server
+in release mode.
 USAGE
 }
 
@@ -37,7 +45,7 @@ suites=()
 pairs=10
 for arg in "$@"; do
 	case "$arg" in
-	http | https) suites+=("$arg") ;;
+	http | https | ws) suites+=("$arg") ;;
 	--pairs=*)
 		pairs=${arg#--pairs=}
 		if ! [[ "$pairs" =~ ^[1-9][0-9]*$ ]]; then
@@ -49,7 +57,7 @@ for arg in "$@"; do
 	*) echo "bench.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
 	esac
 done
-[ "${#suites[@]}" -gt 0 ] || suites=(http https)
+[ "${#suites[@]}" -gt 0 ] || suites=(http https ws)
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -79,13 +87,20 @@ godot=
 port=
 tls13_port=
 tls12_port=
+# Builds the addon, once for all suites.
+prepare_addon() {
+	[ -z "$godot" ] || return 0
+	step "build the addon"
+	scripts/build.sh >&2
+	godot=$(scripts/fetch-godot.sh)
+}
+
 # Builds the addon and bench-server and starts the server, once for all suites.
 prepare() {
 	[ -z "$port" ] || return 0
-	step "build the addon and bench-server"
-	scripts/build.sh >&2
+	prepare_addon
+	step "build bench-server"
 	cargo build --release -p rustnet-bench >&2
-	godot=$(scripts/fetch-godot.sh)
 
 	step "start bench-server"
 	# A coprocess: we hold the write end of its stdin, so it exits whenever this script does.
@@ -112,7 +127,8 @@ machine_notes() {
 	cpu=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	cores=$(grep -c '^processor' /proc/cpuinfo)
 	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	if [ -n "$(git status --porcelain 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
+	# The docs/ file being written doesn't count.
+	if [ -n "$(git status --porcelain -- . ':!docs/bench-*.md' 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
 	echo "- Godot $godot_version, headless; RustNet release build (commit $commit)"
 	echo "- CPU: $cpu, $cores logical cores; Linux $(uname -r); load average $load_before when the run started"
 }
@@ -255,6 +271,98 @@ How to read it:
 NOTES
 	} >docs/bench-https.md
 	echo "bench.sh: wrote docs/bench-https.md" >&2
+}
+
+bench_ws() {
+	prepare_addon
+	step "TCPServer + WebSocketPeer vs RustTCPServer + RustWebSocketPeer in headless Godot ($pairs pairs per workload)"
+	local load_before
+	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+	local log="$run_dir/godot-ws.log" table="$run_dir/ws.md" rc
+	set +e
+	timeout 1800 "$godot" --headless --path godot_project -s "$root/bench/ws_bench.gd" -- \
+		--pairs="$pairs" --out="$table" 2>&1 | tee "$log" >&2
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ] || grep -q 'SCRIPT ERROR' "$log" || ! [ -s "$table" ]; then
+		echo "bench.sh: the ws benchmark failed (Godot exit code $rc; see the output above)" >&2
+		return 1
+	fi
+
+	echo
+	cat "$table"
+
+	if [ "$pairs" -lt 5 ]; then
+		echo "bench.sh: fewer than 5 pairs, docs/bench-ws.md left as it was" >&2
+		return 0
+	fi
+	mkdir -p docs
+	{
+		echo "# WebSocket benchmark: \`RustWebSocketPeer\` vs Godot's \`WebSocketPeer\`"
+		echo
+		echo "Written by \`scripts/bench.sh ws\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A measurement, not a test:"
+		echo "nothing here is asserted. Numbers move from run to run, by tens of percent on a busy machine (see the load average below)."
+		echo
+		machine_notes "$load_before"
+		echo "- Both ends of every connection in this one Godot process, over 127.0.0.1: built-in = \`TCPServer\` + \`WebSocketPeer\` (client and server side), RustNet = \`RustTCPServer\` + \`RustWebSocketPeer\` (client and server side)"
+		echo "- $pairs measured pairs per workload, after one warm-up pair; in each pair the built-in runs first"
+		echo
+		cat "$table"
+		echo
+		cat <<'NOTES'
+How to read it:
+
+- One family per measurement: the client and the server side of a connection are the same
+  family, so each number is the cost of both ends of the class under test (a script that uses
+  `WebSocketPeer` uses it on both sides). In every workload the client side generates the load
+  and the server side (the peer made by `accept_stream()` on a connection taken from the
+  family's TCP server) receives or echoes it, the same for both families. The loops are
+  statically typed GDScript, the same source compiled once per family (see bench/ws_bench.gd),
+  so the GDScript work per message is identical and is part of both numbers.
+- Connections are made before the clock starts. Nothing awaits a frame while timing: the loops
+  busy-poll both ends (`poll()`, then `get_available_packet_count()` / `get_packet()`).
+- Round trips: the client `send()`s 64 bytes (binary), the server polls until it has them and
+  `send()`s them back, the client polls until the echo is there and compares it; 20,000 times.
+- Pipelined messages: the client `send()`s while `get_current_outbound_buffered_amount()` leaves
+  room under its `outbound_buffer_size` (1 MiB for the 1 KiB messages, 1 MiB + 64 KiB for the
+  1 MiB ones; a `send()` refused with `ERR_OUT_OF_MEMORY` would be retried after a poll, and the
+  progress log counts them: none so far), then polls itself and the server, which takes every
+  message. The clock stops when the server has them all. MB/s counts 10^6 bytes of payload per
+  second. Receivers: `inbound_buffer_size` 8 MiB and `max_queued_packets` 8192 for the 1 KiB
+  messages, 4 MiB + 64 KiB and 4096 for the 1 MiB ones (both ends get the same settings). These
+  are larger than the workload needs because of a RustNet bug (below): with 1 MiB / 4096 the
+  RustNet runs of the 1 KiB workload never finish.
+- 1,000 clients: one server, 1,000 client peers in the same process (Godot's default buffer
+  sizes). Every client keeps one 64-byte message in flight and sends the next when its echo
+  arrives, 20 each (20,000 echoes); each pass polls the 1,000 server-side peers (echoing what
+  they got) and then the 1,000 clients. messages/s counts echoes received by the clients.
+  Then, with nothing in flight, 200 timed passes of `poll()` over the 1,000 server-side peers;
+  the row is the median pass. The GDScript loop itself is part of it, the same for both: the
+  next row, the same passes calling `get_ready_state()` instead of `poll()`, is that loop and
+  call overhead. An idle `poll()` is one `recvfrom()` answered `EAGAIN` in both classes (strace),
+  so the syscall is most of either number.
+- process CPU / wall: CPU time of all of Godot's threads over wall time during the timed part
+  (`/proc/self/task/*/schedstat`). The loops busy-poll one thread, so it stays close to 1.0;
+  well below it means the benchmark waited for a CPU (other processes on the machine).
+- RustNet / built-in: for each pair, RustNet's number divided by the built-in's, then the
+  median. Above 1 is better for RustNet, except in the µs rows (lower is better).
+
+Known RustNet bug found by this benchmark (not fixed here): when a `RustWebSocketPeer`'s queue
+of received messages fills within one `poll()` (more than `max_queued_packets` messages, or
+more bytes than the next power of two of `inbound_buffer_size`), the complete frames it has
+already read from the socket are not delivered once the script takes the queued messages: they
+wait until more bytes arrive from the peer. If the peer has sent everything, they never come.
+`WsDriver::poll_open` (rust/core/src/ws/driver.rs) only hands the session more input when new
+bytes are read or `pending` is not empty; it never calls `Session::handle_input(&[])` to resume
+frames the session already holds. Godot's `WebSocketPeer` does not read past the room it has,
+so it has no such state. Repro: inbound_buffer_size 65536, 200 messages of 1 KiB sent and
+flushed, then the receiver polls and drains: the built-in gets 200, RustNet 192 until the
+sender sends again.
+
+Where RustNet's time goes in these workloads (perf, with suggestions): docs/bench-ws-profile.md.
+NOTES
+	} >docs/bench-ws.md
+	echo "bench.sh: wrote docs/bench-ws.md" >&2
 }
 
 for suite in "${suites[@]}"; do

@@ -9,12 +9,14 @@
 //! | `RustTCPServer` | `TCPServer` | [`tcp_server`] |
 //! | `RustStreamPeerTCP` | `StreamPeerTCP` | [`stream_peer_tcp`] |
 //! | `RustWebSocketPeer` | `WebSocketPeer` | [`websocket_peer`] |
+//! | `RustStreamPeerTLS` | `StreamPeerTLS` | [`stream_peer_tls`] |
 
 mod class_enum;
 mod errors;
 pub mod http_client;
 mod project_settings;
 pub mod stream_peer_tcp;
+pub mod stream_peer_tls;
 mod stream_peer_transport;
 pub mod tcp_server;
 mod tls_options;
@@ -32,6 +34,7 @@ unsafe impl ExtensionLibrary for RustNet {
             http_client::register_enums();
             stream_peer_tcp::register_enums();
             websocket_peer::register_enums();
+            stream_peer_tls::register_enums();
         }
     }
 }

@@ -19,10 +19,7 @@ pub fn connect_timeout() -> std::time::Duration {
 /// `network/tls/enable_tls_v1.3`.
 pub fn tls_defaults(class: &str) -> (Option<String>, bool) {
     let settings = ProjectSettings::singleton();
-    let tls13 = settings
-        .get_setting("network/tls/enable_tls_v1.3")
-        .try_to::<bool>()
-        .unwrap_or(true);
+    let tls13 = tls13_enabled();
     let path = settings
         .get_setting("network/tls/certificate_bundle_override")
         .try_to::<GString>()
@@ -39,4 +36,13 @@ pub fn tls_defaults(class: &str) -> (Option<String>, bool) {
         }
     };
     (bundle, tls13)
+}
+
+/// Godot's `network/tls/enable_tls_v1.3` (default true): false caps TLS at 1.2, for clients and
+/// servers alike. Read at each TLS setup, as Godot does.
+pub fn tls13_enabled() -> bool {
+    ProjectSettings::singleton()
+        .get_setting("network/tls/enable_tls_v1.3")
+        .try_to::<bool>()
+        .unwrap_or(true)
 }

@@ -129,7 +129,7 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
 
 /// # Safety
 /// `ptr` must be valid for `len` bytes of writes (or `len <= 0`).
-unsafe fn out_buffer<'a>(ptr: RawPtr<*mut u8>, len: i32) -> &'a mut [u8] {
+pub(crate) unsafe fn out_buffer<'a>(ptr: RawPtr<*mut u8>, len: i32) -> &'a mut [u8] {
     let len = usize::try_from(len).unwrap_or(0);
     if len == 0 || ptr.ptr().is_null() {
         return &mut [];
@@ -139,7 +139,7 @@ unsafe fn out_buffer<'a>(ptr: RawPtr<*mut u8>, len: i32) -> &'a mut [u8] {
 
 /// # Safety
 /// `ptr` must be valid for `len` bytes of reads (or `len <= 0`).
-unsafe fn in_buffer<'a>(ptr: RawPtr<*const u8>, len: i32) -> &'a [u8] {
+pub(crate) unsafe fn in_buffer<'a>(ptr: RawPtr<*const u8>, len: i32) -> &'a [u8] {
     let len = usize::try_from(len).unwrap_or(0);
     if len == 0 || ptr.ptr().is_null() {
         return &[];
@@ -149,7 +149,7 @@ unsafe fn in_buffer<'a>(ptr: RawPtr<*const u8>, len: i32) -> &'a [u8] {
 
 /// # Safety
 /// `ptr` must be null or valid for one `i32` write.
-unsafe fn set_out(ptr: RawPtr<*mut i32>, n: usize) {
+pub(crate) unsafe fn set_out(ptr: RawPtr<*mut i32>, n: usize) {
     if !ptr.ptr().is_null() {
         unsafe { *ptr.ptr() = i32::try_from(n).unwrap_or(i32::MAX) };
     }
@@ -163,8 +163,12 @@ impl RustStreamPeerTcp {
 
     /// Moves the connected socket out, for a protocol layered on top that owns it from now on
     /// (`RustStreamPeerTLS.accept_stream`, `RustWebSocketPeer.accept_stream`). This object is
-    /// left disconnected (status NONE). `None` when it is not connected.
+    /// left disconnected (status NONE). `None`, and this object untouched, when it is not
+    /// connected.
     pub(crate) fn take_conn(&mut self) -> Option<rustnet_core::net::tcp::Conn> {
+        if self.peer.status() != PeerStatus::Connected {
+            return None;
+        }
         std::mem::replace(&mut self.peer, TcpPeer::new()).into_conn()
     }
 }

@@ -1,5 +1,6 @@
 //! Godot's `TLSOptions` in, `rustnet_core` TLS options out, plus the `= null` default.
 
+use godot::builtin::GString;
 use godot::classes::TlsOptions;
 use godot::meta::error::ConvertError;
 use godot::meta::shape::GodotShape;
@@ -37,16 +38,18 @@ impl FromGodot for NullableTls {
 // default can't be mutated or shared.
 unsafe impl godot::meta::GodotImmutable for NullableTls {}
 
+/// Godot 4.6's `save_to_string()` ends in a stray U+FFFD (gdext notes §5); rustls wants clean PEM.
+fn clean_pem(pem: GString) -> String {
+    pem.to_string()
+        .trim_end_matches(['\u{FFFD}', '\0'])
+        .to_string()
+}
+
 /// Reads what the core needs from a `TLSOptions` (Godot 4.3+ getters).
 pub fn to_core(options: &Gd<TlsOptions>) -> TlsClientOptions {
-    let trusted_ca_pem = options.get_trusted_ca_chain().map(|mut chain| {
-        // Godot 4.6's save_to_string() ends in a stray U+FFFD (gdext notes §5).
-        chain
-            .save_to_string()
-            .to_string()
-            .trim_end_matches(['\u{FFFD}', '\0'])
-            .to_string()
-    });
+    let trusted_ca_pem = options
+        .get_trusted_ca_chain()
+        .map(|mut chain| clean_pem(chain.save_to_string()));
     TlsClientOptions {
         is_server: options.is_server(),
         unsafe_client: options.is_unsafe_client(),
@@ -74,4 +77,22 @@ impl TlsOptionsCache {
         self.0 = Some((id, core.clone()));
         core
     }
+}
+
+/// The PEM of a `TLSOptions.server(key, certificate)`: `(certificate chain, private key)`.
+/// `Err` names what is missing (Godot: `ERR_INVALID_PARAMETER`).
+pub fn server_pems(options: &Gd<TlsOptions>) -> Result<(String, String), String> {
+    let Some(mut key) = options.get_private_key() else {
+        return Err("the server options have no private key".into());
+    };
+    let Some(mut cert) = options.get_own_certificate() else {
+        return Err("the server options have no certificate".into());
+    };
+    if key.is_public_only() {
+        return Err("the server options' key is a public key only".into());
+    }
+    // Every certificate of the object: the server's first, then the chain it sends.
+    let chain = clean_pem(cert.save_to_string());
+    let key = clean_pem(key.save_to_string_ex().public_only(false).done());
+    Ok((chain, key))
 }

@@ -8,6 +8,7 @@
 use crate::class_enum::class_enum;
 use crate::project_settings;
 use crate::stream_peer_tcp::RustStreamPeerTcp;
+use crate::stream_peer_tls::RustStreamPeerTls;
 use crate::stream_peer_transport::PolledStreamPeer;
 use crate::tls_options::{NullableTls, TlsOptionsCache};
 use godot::classes::{IPacketPeerExtension, PacketPeerExtension, StreamPeer};
@@ -107,6 +108,9 @@ pub struct RustWebSocketPeer {
     max_queued_packets: i32,
     /// Seconds between pings while open; a ping unanswered for a whole interval drops the
     /// connection (close code -1). [code]0[/code] (default): no pings.
+    ///
+    /// Registered as a [code]float[/code] property (Godot registers an [code]int[/code]
+    /// property whose accessors take and return float seconds).
     #[var(get = get_heartbeat_interval, set = set_heartbeat_interval, usage_flags = [DEFAULT])]
     heartbeat_interval: f64,
     /// [i]RustNet only.[/i] Seconds the connect, TLS and WebSocket handshakes may take in all,
@@ -226,8 +230,9 @@ impl RustWebSocketPeer {
 
     /// Starts the server side of a connection accepted by [RustTCPServer] or [TCPServer]:
     /// [param stream] is the accepted [RustStreamPeerTCP] or [StreamPeerTCP], or a
-    /// [StreamPeerTLS] wrapping one (for [code]wss://[/code]), or any other [StreamPeer]. A
-    /// [RustStreamPeerTCP] is taken over (it reads as disconnected afterwards). Call [method poll]
+    /// [RustStreamPeerTLS] or [StreamPeerTLS] wrapping one (for [code]wss://[/code]), or any
+    /// other [StreamPeer]. A [RustStreamPeerTCP] or [RustStreamPeerTLS] is taken over (it reads
+    /// as disconnected afterwards; the WebSocket owns the socket, with no per-call overhead). Call [method poll]
     /// until [constant STATE_OPEN].
     #[func]
     fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
@@ -250,11 +255,19 @@ impl RustWebSocketPeer {
                     "the RustStreamPeerTCP is not connected".into(),
                 )),
             },
-            Err(stream) => {
-                let transport = PolledStreamPeer::new(stream);
-                let tls = transport.is_tls();
-                self.driver.accept(Box::new(transport), tls, config, now)
-            }
+            Err(stream) => match stream.try_cast::<RustStreamPeerTls>() {
+                Ok(mut ours) => match ours.bind_mut().take_stream() {
+                    Some(session) => self.driver.accept_tls(Box::new(session), config, now),
+                    None => Err(WsError::InvalidParameter(
+                        "the RustStreamPeerTLS is not connected".into(),
+                    )),
+                },
+                Err(stream) => {
+                    let transport = PolledStreamPeer::new(stream);
+                    let tls = transport.is_tls();
+                    self.driver.accept(Box::new(transport), tls, config, now)
+                }
+            },
         };
         self.was_string = false;
         ws_result(result)
@@ -415,6 +428,7 @@ impl RustWebSocketPeer {
     #[func]
     fn set_outbound_buffer_size(&mut self, size: i32) {
         self.outbound_buffer_size = size;
+        self.apply_outbound_limits();
     }
 
     #[func]
@@ -425,6 +439,7 @@ impl RustWebSocketPeer {
     #[func]
     fn set_max_queued_packets(&mut self, count: i32) {
         self.max_queued_packets = count;
+        self.apply_outbound_limits();
     }
 
     #[func]
@@ -487,6 +502,14 @@ impl RustWebSocketPeer {
 }
 
 impl RustWebSocketPeer {
+    /// Godot reads the outbound limits at each send: a change applies to a live connection.
+    fn apply_outbound_limits(&mut self) {
+        self.driver.set_outbound_limits(
+            usize::try_from(self.outbound_buffer_size).unwrap_or(0),
+            usize::try_from(self.max_queued_packets).unwrap_or(0),
+        );
+    }
+
     /// What a new connection starts with, from the properties.
     fn config(&self) -> WsConfig {
         let strings = |a: &PackedStringArray| -> Vec<String> {

@@ -1,4 +1,5 @@
-//! Godot's `TLSOptions` → a rustls `ClientConfig`.
+//! Godot's `TLSOptions` → a rustls `ClientConfig` (client side) or `ServerConfig`
+//! ([`server_config`], for `TLSOptions.server(key, cert)`).
 //!
 //! | `TLSOptions` | trust anchors | name checked (and sent as SNI) |
 //! |---|---|---|
@@ -11,16 +12,22 @@
 //! Pins ([`super::pinning`]) are checked on top of whichever of these applies, so a pinned
 //! `client_unsafe()` still refuses a certificate whose key isn't pinned. TLS 1.2 and 1.3 are
 //! offered; `enable_tls13 = false` (Godot's `network/tls/enable_tls_v1.3`) caps at 1.2.
-//! ALPN offers `http/1.1`.
+//! ALPN offers `http/1.1` for HTTP ([`client_config`]); a bare TLS stream
+//! ([`stream_client_config`], Godot's `StreamPeerTLS`) offers none, like Godot.
+//!
+//! Server side ([`server_config`]): the first certificate of the PEM is the server's, any others
+//! are sent as its chain; no client certificates are asked for (Godot: `VERIFY_NONE`); the same
+//! TLS 1.2/1.3 switch.
 
 use super::pinning::{issuer_of_certificate, pin_of_spki_content, Pin};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, Error, InconsistentKeys, RootCertStore,
+    ServerConfig, SignatureScheme,
 };
 use std::sync::{Arc, OnceLock};
 
@@ -89,10 +96,30 @@ fn roots_from_pem(pem: &str, what: &str) -> Result<Arc<RootCertStore>, String> {
     Ok(Arc::new(store))
 }
 
-/// Builds the rustls config and the name to verify for a connection to `host`.
+/// Builds the rustls config and the name to verify for an HTTPS connection to `host`.
+/// A host that is not a valid TLS name is an error.
 pub fn client_config(
     settings: &TlsSettings,
     host: &str,
+) -> Result<(Arc<ClientConfig>, ServerName<'static>), String> {
+    build_client_config(settings, host, false)
+}
+
+/// The client config of a bare TLS stream (Godot's `StreamPeerTLS.connect_to_stream`) for
+/// `common_name`: no ALPN, and a name that is not a valid TLS name (empty, `"bad name!"`) is not
+/// an error up front: the handshake runs and then fails verification, as Godot's does. With
+/// `client_unsafe()` the name is not checked at all.
+pub fn stream_client_config(
+    settings: &TlsSettings,
+    common_name: &str,
+) -> Result<(Arc<ClientConfig>, ServerName<'static>), String> {
+    build_client_config(settings, common_name, true)
+}
+
+fn build_client_config(
+    settings: &TlsSettings,
+    host: &str,
+    stream: bool,
 ) -> Result<(Arc<ClientConfig>, ServerName<'static>), String> {
     let opts = &settings.options;
     let name_text = if opts.common_name_override.is_empty() {
@@ -101,8 +128,15 @@ pub fn client_config(
         &opts.common_name_override
     };
     let name_text = name_text.trim_start_matches('[').trim_end_matches(']');
-    let server_name = ServerName::try_from(name_text.to_string())
-        .map_err(|_| format!("'{name_text}' is not a valid TLS server name"))?;
+    let (server_name, name_unusable) = match ServerName::try_from(name_text.to_string()) {
+        Ok(name) => (name, false),
+        // A placeholder that is never sent (no SNI) nor accepted (the verifier refuses).
+        Err(_) if stream => (
+            ServerName::try_from("invalid").map_err(|e| e.to_string())?,
+            true,
+        ),
+        Err(_) => return Err(format!("'{name_text}' is not a valid TLS server name")),
+    };
 
     let provider = provider();
     let roots: Option<Arc<RootCertStore>> = match (&opts.trusted_ca_pem, opts.unsafe_client) {
@@ -135,6 +169,7 @@ pub fn client_config(
     let verifier = Arc::new(GodotVerifier {
         chain: chain_verifier,
         check_name: !opts.unsafe_client,
+        name_unusable,
         pins: settings.pins.clone(),
         anchor_pins,
         provider: provider.clone(),
@@ -150,10 +185,53 @@ pub fn client_config(
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    if !stream {
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    }
     // Godot sends no SNI when it doesn't check the name.
-    config.enable_sni = !opts.unsafe_client;
+    config.enable_sni = !opts.unsafe_client && !name_unusable;
     Ok((Arc::new(config), server_name))
+}
+
+/// The rustls config of a TLS server (Godot's `TLSOptions.server(key, certificate)`):
+/// `cert_chain_pem` holds the server's certificate first, then any chain to send with it;
+/// `key_pem` its private key (PKCS#1, PKCS#8 or SEC1 PEM). No client certificates are asked
+/// for. TLS 1.2 and 1.3, or 1.2 only when `enable_tls13` is false.
+pub fn server_config(
+    cert_chain_pem: &str,
+    key_pem: &str,
+    enable_tls13: bool,
+) -> Result<Arc<ServerConfig>, String> {
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(cert_chain_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("the server certificate is not valid PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("the server certificate holds no certificate".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => {
+            "the private key holds no private key (a public key only?)".to_string()
+        }
+        e => format!("the private key is not valid PEM: {e}"),
+    })?;
+    let versions: &[&rustls::SupportedProtocolVersion] = if enable_tls13 {
+        &[&rustls::version::TLS13, &rustls::version::TLS12]
+    } else {
+        &[&rustls::version::TLS12]
+    };
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)
+        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| match e {
+            Error::InconsistentKeys(InconsistentKeys::KeyMismatch) => {
+                "the private key does not match the server certificate".to_string()
+            }
+            e => format!("the server certificate or key is unusable: {e}"),
+        })?;
+    Ok(Arc::new(config))
 }
 
 fn webpki_verifier(
@@ -172,6 +250,8 @@ struct GodotVerifier {
     chain: Option<Arc<WebPkiServerVerifier>>,
     /// `false`: a chain valid for another name is fine (`client_unsafe(ca)`).
     check_name: bool,
+    /// The name asked for is not a valid TLS name: no certificate can match it.
+    name_unusable: bool,
     pins: Vec<Pin>,
     /// (subject, pin) of each trust anchor, when pins are set.
     anchor_pins: Vec<(Vec<u8>, Pin)>,
@@ -202,6 +282,9 @@ impl ServerCertVerifier for GodotVerifier {
                 })) if !self.check_name => {}
                 Err(e) => return Err(e),
             }
+        }
+        if self.name_unusable && self.check_name {
+            return Err(Error::InvalidCertificate(CertificateError::NotValidForName));
         }
         if !self.pins.is_empty() {
             let presented = std::iter::once(end_entity)

@@ -20,7 +20,7 @@
 //! side: a client that never speaks keeps a peer CONNECTING forever), and a wss close handshake
 //! reports the peer's close code (Godot's TLS read drops the echoed close frame and reports -1).
 
-use super::handshake::{server_accept, ClientHandshake};
+use super::handshake::{requested_url_of, server_accept, ClientHandshake};
 use super::session::{ReadyState, Role, SendError, Session};
 use super::url::{parse_ws_url, WsUrl};
 use super::WsError;
@@ -38,8 +38,13 @@ use std::time::{Duration, Instant};
 /// when a peer floods us; the rest waits in the kernel for the next poll.
 pub const READ_BUDGET: usize = 4 << 20;
 
-/// Size of each socket read: 256 KiB, so a large message needs few syscalls.
+/// Size of each socket read: 256 KiB, so a large message needs few syscalls. The buffer is
+/// shared by all peers of a thread.
 const READ_CHUNK: usize = 256 * 1024;
+
+thread_local! {
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Everything a new connection is configured with (Godot's properties, captured at
 /// `connect_to_url` / `accept_stream`).
@@ -118,7 +123,6 @@ pub struct WsDriver {
     /// Bytes read but not yet consumed: the handshake head, then frames the session refused
     /// for now (backpressure).
     pending: Vec<u8>,
-    read_buf: Vec<u8>,
     deadline: Option<Instant>,
     peer_addr: Option<SocketAddr>,
     selected_protocol: String,
@@ -146,7 +150,6 @@ impl WsDriver {
             transport: None,
             target: None,
             pending: Vec::new(),
-            read_buf: Vec::new(),
             deadline: None,
             peer_addr: None,
             selected_protocol: String::new(),
@@ -250,7 +253,7 @@ impl WsDriver {
     /// Resets everything a new connection starts without (Godot resets the close code, the
     /// reason, the protocol and the buffers).
     fn reset(&mut self, config: WsConfig) {
-        self.drop_transport(false);
+        self.drop_transport();
         self.config = config;
         self.target = None;
         self.pending = Vec::new();
@@ -417,18 +420,18 @@ impl WsDriver {
         }
     }
 
-    /// Closes the transport and forgets it. `polite`: TLS close_notify first.
-    fn drop_transport(&mut self, polite: bool) {
+    /// Closes the transport and forgets it. `shutdown` first: a TLS session sends
+    /// close_notify, and a Godot stream the script may still hold is disconnected (as Godot's
+    /// `close(-1)` does), so its other end sees the close at once.
+    fn drop_transport(&mut self) {
         if let Some(mut t) = self.transport.take() {
-            if polite {
-                t.shutdown();
-            }
+            t.shutdown();
         }
     }
 
     /// CLOSED with code -1 before OPEN (Godot's `close(-1)` on a failed handshake).
     fn fail_handshake(&mut self) {
-        self.drop_transport(false);
+        self.drop_transport();
         self.phase = Phase::Closed;
         self.pending = Vec::new();
         self.close_code = -1;
@@ -442,9 +445,8 @@ impl WsDriver {
             self.close_reason = session.close_reason().to_string();
             self.session_done = Some(session);
         }
-        self.drop_transport(true);
+        self.drop_transport();
         self.pending = Vec::new();
-        self.read_buf = Vec::new();
     }
 
     /// The transport failed while OPEN/CLOSING: Godot's `close(-1)`.
@@ -706,9 +708,16 @@ impl WsDriver {
                         *response = Some(accept.response);
                     }
                 }
-                // Godot closes silently when no subprotocol matches.
-                Err(WsError::NoCommonProtocol) => return Err(None),
-                Err(e) => return Err(Some(e.to_string())),
+                Err(e) => {
+                    if let Some(url) = requested_url_of(&self.pending, tls, &self.config.limits) {
+                        self.requested_url = url;
+                    }
+                    // Godot closes silently when no subprotocol matches.
+                    return Err(match e {
+                        WsError::NoCommonProtocol => None,
+                        e => Some(e.to_string()),
+                    });
+                }
             }
         }
         let Phase::ServerUpgrade {
@@ -761,36 +770,21 @@ impl WsDriver {
             return self.fail_transport(why);
         }
         self.feed_pending();
-        let mut budget = READ_BUDGET;
-        let mut eof = false;
-        while budget > 0 && self.pending.is_empty() && self.input_wanted() {
-            if self.read_buf.len() < READ_CHUNK {
-                self.read_buf.resize(READ_CHUNK, 0);
-            }
-            let Some(transport) = self.transport.as_mut() else {
-                eof = true;
-                break;
-            };
-            let want = READ_CHUNK.min(budget);
-            match transport.read(&mut self.read_buf[..want], false) {
-                Ok(None) => break,
-                Ok(Some(0)) => {
-                    eof = true;
-                    break;
+        // One read buffer per thread, shared by every peer: an idle peer holds no buffer.
+        let read = READ_BUF.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                if buf.len() < READ_CHUNK {
+                    buf.resize(READ_CHUNK, 0);
                 }
-                Ok(Some(n)) => {
-                    budget = budget.saturating_sub(n);
-                    let Phase::Open(session) = &mut self.phase else {
-                        break;
-                    };
-                    let taken = session.handle_input(&self.read_buf[..n]);
-                    if taken < n {
-                        self.pending.extend_from_slice(&self.read_buf[taken..n]);
-                    }
-                }
-                Err(e) => return self.fail_transport(format!("read failed: {e}")),
+                self.read_input(&mut buf)
             }
-        }
+            // Re-entered from inside a read (a Godot stream calling back): use a small one.
+            Err(_) => self.read_input(&mut vec![0; 16 * 1024]),
+        });
+        let eof = match read {
+            Ok(eof) => eof,
+            Err(why) => return self.fail_transport(why),
+        };
         if let Phase::Open(session) = &mut self.phase {
             session.handle_timeout(now);
             if eof {
@@ -805,11 +799,47 @@ impl WsDriver {
         }
     }
 
+    /// Reads what the socket has (up to [`READ_BUDGET`]) through `buf` into the session,
+    /// keeping what the session refuses in `pending`. `Ok(true)`: end of stream.
+    fn read_input(&mut self, buf: &mut [u8]) -> Result<bool, String> {
+        let mut budget = READ_BUDGET;
+        while budget > 0 && self.pending.is_empty() && self.input_wanted() {
+            let Some(transport) = self.transport.as_mut() else {
+                return Ok(true);
+            };
+            let want = buf.len().min(budget);
+            match transport.read(&mut buf[..want], false) {
+                Ok(None) => break,
+                Ok(Some(0)) => return Ok(true),
+                Ok(Some(n)) => {
+                    budget = budget.saturating_sub(n);
+                    let Phase::Open(session) = &mut self.phase else {
+                        break;
+                    };
+                    let taken = session.handle_input(&buf[..n]);
+                    if taken < n {
+                        self.pending.extend_from_slice(&buf[taken..n]);
+                    }
+                }
+                Err(e) => return Err(format!("read failed: {e}")),
+            }
+        }
+        Ok(false)
+    }
+
     /// The session still reads (not stopped by a close, error, or CLOSED).
     fn input_wanted(&self) -> bool {
         match &self.phase {
             Phase::Open(s) => s.ready_state() != ReadyState::Closed && s.input_capacity() > 0,
             _ => false,
+        }
+    }
+
+    /// Changes the outbound limits: from the next send on a live session (Godot reads them at
+    /// each send), and for the next connection.
+    pub fn set_outbound_limits(&mut self, outbound_buffer_size: usize, max_queued_packets: usize) {
+        if let Phase::Open(s) = &mut self.phase {
+            s.set_outbound_limits(outbound_buffer_size, max_queued_packets);
         }
     }
 

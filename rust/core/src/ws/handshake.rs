@@ -347,6 +347,30 @@ pub fn requested_url(tls: bool, host: &str, target: &str) -> String {
     format!("{}{host}{target}", if tls { "wss://" } else { "ws://" })
 }
 
+/// `get_requested_url()` for a complete request head that failed the checks: Godot sets it
+/// from the request line and Host before checking anything else. `None` when the head can't be
+/// parsed at all.
+pub fn requested_url_of(buf: &[u8], tls: bool, limits: &WsLimits) -> Option<String> {
+    let (data, _) = window(buf, limits);
+    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_handshake_headers];
+    let mut req = httparse::Request::new(&mut slots);
+    // Godot checks the request line (`GET … HTTP/1.1`) first.
+    if !matches!(req.parse(data), Ok(httparse::Status::Complete(_)))
+        || req.method != Some("GET")
+        || req.version != Some(1)
+    {
+        return None;
+    }
+    let host = req
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("host"))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .unwrap_or("")
+        .trim();
+    Some(requested_url(tls, host, req.path.unwrap_or("/")))
+}
+
 /// Everything the server side needs after a complete, acceptable request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerAccept {

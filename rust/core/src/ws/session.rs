@@ -190,6 +190,10 @@ pub struct Session {
     /// Queued data messages: absolute end offset and payload length.
     out_msgs: VecDeque<(u64, usize)>,
     out_payload: usize,
+    /// `outbound_buffer_size` and `max_queued_packets` for sends (live: see
+    /// [`Session::set_outbound_limits`]).
+    out_limit: usize,
+    out_max_queued: usize,
 
     /// Our close frame is queued; its absolute end offset.
     close_sent_end: Option<u64>,
@@ -231,6 +235,8 @@ impl Session {
             written: 0,
             out_msgs: VecDeque::new(),
             out_payload: 0,
+            out_limit: limits.outbound_buffer_size,
+            out_max_queued: limits.max_queued_packets,
             close_sent_end: None,
             close_sent_code: 0,
             close_received: None,
@@ -303,6 +309,38 @@ impl Session {
     /// error, input is discarded (all of it is "taken").
     pub fn handle_input(&mut self, data: &[u8]) -> usize {
         let mut taken = 0;
+        // Fast path: nothing buffered, so whole frames are parsed straight from `data` (one
+        // copy fewer); an incomplete last frame, or the input a full queue refuses, goes
+        // through the buffered path (bounded as before).
+        if self.in_pos == self.in_buf.len() {
+            self.in_buf.clear();
+            self.in_pos = 0;
+            while taken < data.len() {
+                if self.reading_stopped() {
+                    return data.len();
+                }
+                let (step, used) = self.step_on(&data[taken..]);
+                taken += used;
+                match step {
+                    Step::Progress | Step::Stopped => {}
+                    Step::NeedMore | Step::Blocked => break,
+                }
+            }
+            if self.reading_stopped() {
+                return data.len();
+            }
+            if taken == data.len() {
+                return taken;
+            }
+            return taken + self.buffer_input(&data[taken..]);
+        }
+        self.buffer_input(data)
+    }
+
+    /// The buffered path of [`Session::handle_input`]: appends to the internal buffer (up to
+    /// its capacity) and parses from there.
+    fn buffer_input(&mut self, data: &[u8]) -> usize {
+        let mut taken = 0;
         loop {
             if self.reading_stopped() {
                 self.in_buf.clear();
@@ -340,10 +378,29 @@ impl Session {
         }
     }
 
-    /// The transport reached EOF or failed: CLOSED, close code unchanged (-1 unless the close
-    /// handshake already completed), as Godot's internal `close(-1)`.
+    /// The transport reached EOF or failed: CLOSED, as Godot's internal `close(-1)`. The close
+    /// code is the peer's if its close frame arrived (a peer may close the socket right after
+    /// its close frame, before our echo), else what we sent after a protocol error, else
+    /// unchanged (-1 unless the close handshake already completed).
     pub fn handle_eof(&mut self) {
+        if self.state != ReadyState::Closed {
+            if let Some((code, reason)) = &self.close_received {
+                self.close_code = *code;
+                self.close_reason = reason.clone();
+            } else if self.failed.is_some() && self.close_sent_end.is_some() {
+                self.close_code = self.close_sent_code;
+                self.close_reason = godot_error_reason(self.close_sent_code).to_string();
+            }
+        }
         self.abort();
+    }
+
+    /// Godot reads `outbound_buffer_size` and `max_queued_packets` at each send, so changing
+    /// them on a live connection applies to the next send (the inbound limits stay as they
+    /// were when the connection opened).
+    pub fn set_outbound_limits(&mut self, outbound_buffer_size: usize, max_queued_packets: usize) {
+        self.out_limit = outbound_buffer_size;
+        self.out_max_queued = max_queued_packets;
     }
 
     fn protocol_error(&mut self, code: u16) -> Step {
@@ -352,47 +409,57 @@ impl Session {
     }
 
     /// Parses and handles at most one frame.
+    /// Parses one frame from the internal buffer.
     fn step(&mut self) -> Step {
-        let avail = &self.in_buf[self.in_pos..];
+        let buf = std::mem::take(&mut self.in_buf);
+        let (step, used) = self.step_on(&buf[self.in_pos..]);
+        self.in_buf = buf;
+        self.in_pos += used;
+        step
+    }
+
+    /// Parses and handles one frame at the start of `avail`; returns what happened and how
+    /// many bytes it used (0 unless the frame was handled).
+    fn step_on(&mut self, avail: &[u8]) -> (Step, usize) {
         let mut cursor = Cursor::new(avail);
         let (header, len) = match FrameHeader::parse(&mut cursor) {
             Ok(Some(h)) => h,
-            Ok(None) => return Step::NeedMore,
+            Ok(None) => return (Step::NeedMore, 0),
             // Reserved opcodes are the only error a cursor can produce.
-            Err(_) => return self.protocol_error(CLOSE_PROTOCOL),
+            Err(_) => return (self.protocol_error(CLOSE_PROTOCOL), 0),
         };
         let head_len = cursor.position() as usize;
         if header.rsv1 || header.rsv2 || header.rsv3 {
-            return self.protocol_error(CLOSE_PROTOCOL);
+            return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         let masked = header.mask.is_some();
         if masked != (self.role == Role::Server) {
-            return self.protocol_error(CLOSE_PROTOCOL);
+            return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         if len >> 63 != 0 {
-            return self.protocol_error(CLOSE_PROTOCOL);
+            return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         match header.opcode {
             OpCode::Control(_) => {
                 if !header.is_final || len > 125 {
-                    return self.protocol_error(CLOSE_PROTOCOL);
+                    return (self.protocol_error(CLOSE_PROTOCOL), 0);
                 }
             }
             OpCode::Data(kind) => {
                 let continuing = self.partial.is_some();
                 if (kind == Data::Continue) != continuing {
-                    return self.protocol_error(CLOSE_PROTOCOL);
+                    return (self.protocol_error(CLOSE_PROTOCOL), 0);
                 }
                 let so_far = self.partial.as_ref().map_or(0, |(_, b)| b.len()) as u64;
                 if so_far + len > self.limits.inbound_buffer_size as u64 {
-                    return self.protocol_error(CLOSE_TOO_BIG);
+                    return (self.protocol_error(CLOSE_TOO_BIG), 0);
                 }
             }
         }
         // `len` is now at most max(inbound_buffer_size, 125): it fits in usize and in_cap.
         let len = len as usize;
         if avail.len() - head_len < len {
-            return Step::NeedMore;
+            return (Step::NeedMore, 0);
         }
         // Room for what the frame produces, before consuming it.
         match header.opcode {
@@ -407,21 +474,20 @@ impl Session {
                 if self.received.len() >= self.limits.max_queued_packets
                     || self.received_bytes + so_far + len > ring
                 {
-                    return Step::Blocked;
+                    return (Step::Blocked, 0);
                 }
             }
             OpCode::Control(Control::Ping) if self.pending_output() > CONTROL_BACKLOG => {
-                return Step::Blocked;
+                return (Step::Blocked, 0);
             }
             _ => {}
         }
-        let start = self.in_pos + head_len;
-        let mut payload = self.in_buf[start..start + len].to_vec();
-        self.in_pos = start + len;
+        let mut payload = avail[head_len..head_len + len].to_vec();
+        let used = head_len + len;
         if let Some(mask) = header.mask {
             apply_mask(&mut payload, mask);
         }
-        match header.opcode {
+        let step = match header.opcode {
             OpCode::Data(kind) => self.on_data(kind, header.is_final, payload),
             OpCode::Control(Control::Ping) => {
                 if self.close_sent_end.is_none() {
@@ -436,7 +502,8 @@ impl Session {
             OpCode::Control(Control::Close) => self.on_close(payload),
             // FrameHeader::parse already refused reserved opcodes.
             OpCode::Control(Control::Reserved(_)) => self.protocol_error(CLOSE_PROTOCOL),
-        }
+        };
+        (step, used)
     }
 
     fn on_data(&mut self, kind: Data, fin: bool, payload: Vec<u8>) -> Step {
@@ -579,7 +646,7 @@ impl Session {
         if self.state != ReadyState::Open {
             return Err(SendError::NotOpen);
         }
-        let limit = self.limits.outbound_buffer_size;
+        let limit = self.out_limit;
         if limit > 0 && self.out_payload + msg.len() > limit {
             return Err(SendError::OutOfMemory(format!(
                 "{} bytes queued + {} > outbound_buffer_size {limit}",
@@ -587,11 +654,11 @@ impl Session {
                 msg.len()
             )));
         }
-        if self.out_msgs.len() >= self.limits.max_queued_packets {
+        if self.out_msgs.len() >= self.out_max_queued {
             return Err(SendError::OutOfMemory(format!(
                 "{} messages queued, max_queued_packets is {}",
                 self.out_msgs.len(),
-                self.limits.max_queued_packets
+                self.out_max_queued
             )));
         }
         let opcode = OpCode::Data(if text { Data::Text } else { Data::Binary });
