@@ -52,15 +52,11 @@ const IDLE_PASSES := 200
 ## Buffer settings per workload, the same on both ends. Godot's defaults are 65535 / 65535 /
 ## 4096. The senders may queue 1 MiB (`small`) or 1 MiB + 64 KiB (`large`: one whole message and
 ## its header). The receivers' inbound_buffer_size (and so the bytes of received messages they
-## may hold: its next power of two) and max_queued_packets are sized so that RustWebSocketPeer's
-## receive queue never fills within one poll() (one poll() reads up to 4 MiB): when it fills,
-## frames already read from the socket stay undelivered until more bytes arrive (a RustNet bug,
-## see docs/bench-ws.md), so the last messages of a run may never come. With 1 MiB / 4096 in
-## `small` every RustNet run stalls at the end (`--inbound=1048576 --queued=4096` shows it).
+## may hold: its next power of two) and max_queued_packets are the same on both ends.
 const DEFAULTS := {"inbound": 65535, "outbound": 65535, "queued": 4096}
 const CONFIG := {
 	"roundtrip": DEFAULTS,
-	"small": {"inbound": 8 * MIB, "outbound": MIB, "queued": 8192},
+	"small": {"inbound": MIB, "outbound": MIB, "queued": 4096},
 	"large": {"inbound": 4 * MIB + 64 * KIB, "outbound": MIB + 64 * KIB, "queued": 4096},
 	"clients": DEFAULTS,
 }

@@ -328,10 +328,8 @@ How to read it:
   1 MiB ones; a `send()` refused with `ERR_OUT_OF_MEMORY` would be retried after a poll, and the
   progress log counts them: none so far), then polls itself and the server, which takes every
   message. The clock stops when the server has them all. MB/s counts 10^6 bytes of payload per
-  second. Receivers: `inbound_buffer_size` 8 MiB and `max_queued_packets` 8192 for the 1 KiB
-  messages, 4 MiB + 64 KiB and 4096 for the 1 MiB ones (both ends get the same settings). These
-  are larger than the workload needs because of a RustNet bug (below): with 1 MiB / 4096 the
-  RustNet runs of the 1 KiB workload never finish.
+  second. Receivers: `inbound_buffer_size` 1 MiB and `max_queued_packets` 4096 for the 1 KiB
+  messages, 4 MiB + 64 KiB and 4096 for the 1 MiB ones (both ends get the same settings).
 - 1,000 clients: one server, 1,000 client peers in the same process (Godot's default buffer
   sizes). Every client keeps one 64-byte message in flight and sends the next when its echo
   arrives, 20 each (20,000 echoes); each pass polls the 1,000 server-side peers (echoing what
@@ -346,18 +344,6 @@ How to read it:
   well below it means the benchmark waited for a CPU (other processes on the machine).
 - RustNet / built-in: for each pair, RustNet's number divided by the built-in's, then the
   median. Above 1 is better for RustNet, except in the µs rows (lower is better).
-
-Known RustNet bug found by this benchmark (not fixed here): when a `RustWebSocketPeer`'s queue
-of received messages fills within one `poll()` (more than `max_queued_packets` messages, or
-more bytes than the next power of two of `inbound_buffer_size`), the complete frames it has
-already read from the socket are not delivered once the script takes the queued messages: they
-wait until more bytes arrive from the peer. If the peer has sent everything, they never come.
-`WsDriver::poll_open` (rust/core/src/ws/driver.rs) only hands the session more input when new
-bytes are read or `pending` is not empty; it never calls `Session::handle_input(&[])` to resume
-frames the session already holds. Godot's `WebSocketPeer` does not read past the room it has,
-so it has no such state. Repro: inbound_buffer_size 65536, 200 messages of 1 KiB sent and
-flushed, then the receiver polls and drains: the built-in gets 200, RustNet 192 until the
-sender sends again.
 
 Where RustNet's time goes in these workloads (perf, with suggestions): docs/bench-ws-profile.md.
 NOTES

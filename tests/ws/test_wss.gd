@@ -11,6 +11,8 @@ extends "../lib/ws_suite.gd"
 var _key: CryptoKey
 var _cert: X509Certificate
 var _ca: X509Certificate
+## Rust servers started by _rust_wss(), stopped at the end of the case.
+var _objs_to_stop: Array = []
 
 
 func setup() -> void:
@@ -102,3 +104,62 @@ func test_wss_open_messages_close() -> void:
 			print("--- %s / %s" % [case_name, p])
 			for entry in t:
 				print("    ", var_to_str(entry).replace("\n", " "))
+
+
+## RustNet only: the whole wss stack in Rust (RustTCPServer + RustStreamPeerTLS handed to
+## RustWebSocketPeer, which takes the TLS session over) and a client pinning the server's key.
+## A wrong pin must keep the client from ever opening.
+func _rust_wss(pin: String) -> Dictionary:
+	var server = ClassDB.instantiate("RustTCPServer")
+	_objs_to_stop.append(server)
+	server.listen(0, "127.0.0.1")
+	var cws = new_ws(true)
+	var sws = new_ws(true)
+	cws.tls_pinned_public_keys = PackedStringArray([pin])
+	var r := {"cws": cws, "sws": sws, "opened": false}
+	r.connect_err = cws.connect_to_url("wss://localhost:%d/pinned" % server.get_local_port(), TLSOptions.client(_ca))
+	var tls = null
+	for i in 3000:
+		cws.poll()
+		if tls == null and server.is_connection_available():
+			tls = ClassDB.instantiate("RustStreamPeerTLS")
+			r.tls_err = tls.accept_stream(server.take_connection(), TLSOptions.server(_key, _cert))
+			r.accept_err = sws.accept_stream(tls)
+			r.tls_status_after = tls.get_status()
+		if tls != null:
+			sws.poll()
+		if cws.get_ready_state() == OPEN:
+			r.opened = true
+		if cws.get_ready_state() == CLOSED or (cws.get_ready_state() == OPEN and sws.get_ready_state() == OPEN):
+			break
+		await frame()
+	return r
+
+
+func test_rust_tls_stream_and_pinning() -> void:
+	if not check(_key != null, "RUSTNET_CERT_DIR with the test PKI (run through scripts/test.sh)"):
+		return
+	var dir := OS.get_environment("RUSTNET_CERT_DIR")
+	var good := FileAccess.get_file_as_string(dir.path_join("server-rsa.pin")).strip_edges()
+	var wrong := FileAccess.get_file_as_string(dir.path_join("unknownca.pin")).strip_edges()
+	var r := await _rust_wss(good)
+	eq([r.connect_err, r.get("tls_err"), r.get("accept_err")], [OK, OK, OK], "connect, TLS accept, WebSocket accept")
+	eq(r.get("tls_status_after"), 0, "the RustStreamPeerTLS is taken over (DISCONNECTED)")
+	if eq([r.cws.get_ready_state(), r.sws.get_ready_state()], [OPEN, OPEN], "wss OPEN with the right pin"):
+		eq(r.sws.get_requested_url().begins_with("wss://localhost:"), true, "server requested_url over TLS")
+		r.sws.send_text("pinned hello")
+		await wait_packets(r, r.cws, 1)
+		eq(drain(r.cws), [["pinned hello".to_utf8_buffer(), true, OK]], "message over the Rust TLS stream")
+		r.sws.close(4100, "tls bye")
+		await poll_closed([r.sws, r.cws], 2000)
+		eq(close_info(r.sws), [CLOSED, 4100, "tls bye"], "server (initiator) gets the echoed code over wss")
+		eq(close_info(r.cws), [CLOSED, 4100, "tls bye"], "client gets the code over wss")
+	for s in _objs_to_stop:
+		s.stop()
+	_objs_to_stop.clear()
+	r = await _rust_wss(wrong)
+	eq(r.opened, false, "a wrong pin never opens")
+	eq(close_info(r.cws), [CLOSED, -1, ""], "a wrong pin ends CLOSED with -1")
+	for s in _objs_to_stop:
+		s.stop()
+	_objs_to_stop.clear()

@@ -448,6 +448,25 @@ fn invalid_utf8_text_closes_1007() {
     let mut bytes = frame(TEXT, M, &[0xe2, 0x82]);
     bytes.extend(frame(FIN, M, b"x"));
     assert_fails_with(server_with(&l), &bytes, 1007, "Invalid frame payload data");
+    // Fail fast: an invalid first fragment closes before the message ends (Autobahn 6.4.*).
+    let mut s = server_with(&l);
+    s.handle_input(&frame(TEXT, M, &[b'a', 0xff]));
+    assert_eq!(
+        s.ready_state(),
+        ReadyState::Closing,
+        "closed at the bad fragment"
+    );
+    assert_eq!(
+        frames(s.poll_output()),
+        vec![(FIN | CLOSE, 1007u16.to_be_bytes().to_vec())]
+    );
+    // A character split across fragments is fine, and so is one checked byte by byte.
+    let mut s = server_with(&l);
+    let euro = "€".as_bytes();
+    s.handle_input(&frame(TEXT, M, &euro[..1]));
+    s.handle_input(&frame(0, M, &euro[1..2]));
+    s.handle_input(&frame(FIN, M, &euro[2..]));
+    assert_eq!(drain(&mut s), vec![(euro.to_vec(), true)]);
     // A close reason that is not UTF-8.
     assert_fails_with(
         server_with(&l),

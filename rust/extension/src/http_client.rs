@@ -13,7 +13,6 @@ use godot::global::Error;
 use godot::prelude::*;
 use rustnet_core::http::client::BodyBuffer;
 use rustnet_core::http::{request::uri_encode, HttpClient};
-use rustnet_core::tls::pinning::Pin;
 
 class_enum! {
     /// `HTTPClient.Status`.
@@ -493,12 +492,7 @@ impl RustHttpClient {
     /// reported and the pins are left unchanged.
     #[func]
     fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
-        let parsed: Result<Vec<Pin>, String> = pins
-            .as_slice()
-            .iter()
-            .map(|p| Pin::parse(&p.to_string()))
-            .collect();
-        match parsed {
+        match crate::tls_options::parse_pins(&pins) {
             Ok(list) => {
                 self.client.set_pinned_public_keys(list);
                 self.tls_pinned_public_keys = pins;

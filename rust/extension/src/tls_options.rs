@@ -96,3 +96,14 @@ pub fn server_pems(options: &Gd<TlsOptions>) -> Result<(String, String), String>
     let key = clean_pem(key.save_to_string_ex().public_only(false).done());
     Ok((chain, key))
 }
+
+/// `tls_pinned_public_keys` entries as core pins; `Err` names the first entry that is not a
+/// base64 SHA-256 hash.
+pub fn parse_pins(
+    pins: &godot::builtin::PackedStringArray,
+) -> Result<Vec<rustnet_core::tls::pinning::Pin>, String> {
+    pins.as_slice()
+        .iter()
+        .map(|p| rustnet_core::tls::pinning::Pin::parse(&p.to_string()))
+        .collect()
+}

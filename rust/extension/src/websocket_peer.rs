@@ -17,7 +17,6 @@ use godot::meta::conv::RawPtr;
 use godot::prelude::*;
 use rustnet_core::config::WsLimits;
 use rustnet_core::net::listener::godot_ip_string;
-use rustnet_core::tls::pinning::Pin;
 use rustnet_core::tls::TlsSettings;
 use rustnet_core::ws::{ReadyState, SendError, WsConfig, WsDriver, WsError};
 use std::time::{Duration, Instant};
@@ -123,7 +122,7 @@ pub struct RustWebSocketPeer {
     /// not empty the TLS handshake fails unless a certificate the server presents matches one.
     #[var(get = get_tls_pinned_public_keys, set = set_tls_pinned_public_keys, usage_flags = [DEFAULT])]
     tls_pinned_public_keys: PackedStringArray,
-    pins: Vec<Pin>,
+    pins: Vec<rustnet_core::tls::pinning::Pin>,
     tls_cache: TlsOptionsCache,
     base: Base<PacketPeerExtension>,
 }
@@ -481,12 +480,7 @@ impl RustWebSocketPeer {
     /// reported and the pins are left unchanged.
     #[func]
     fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
-        let parsed: Result<Vec<Pin>, String> = pins
-            .as_slice()
-            .iter()
-            .map(|p| Pin::parse(&p.to_string()))
-            .collect();
-        match parsed {
+        match crate::tls_options::parse_pins(&pins) {
             Ok(list) => {
                 self.pins = list;
                 self.tls_pinned_public_keys = pins;

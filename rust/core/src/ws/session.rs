@@ -179,6 +179,8 @@ pub struct Session {
     in_pos: usize,
     /// A fragmented message being reassembled: (is text, bytes so far).
     partial: Option<(bool, Vec<u8>)>,
+    /// Bytes of the text message being reassembled already checked as UTF-8.
+    utf8_checked: usize,
     received: VecDeque<(Vec<u8>, bool)>,
     received_bytes: usize,
 
@@ -228,6 +230,7 @@ impl Session {
             in_buf: Vec::new(),
             in_pos: 0,
             partial: None,
+            utf8_checked: 0,
             received: VecDeque::new(),
             received_bytes: 0,
             out: Vec::new(),
@@ -517,12 +520,21 @@ impl Session {
             // Checked in `step`; anything else is a protocol error.
             _ => return self.protocol_error(CLOSE_PROTOCOL),
         };
+        if kind != Data::Continue {
+            self.utf8_checked = 0;
+        }
+        if text {
+            // Checked as fragments arrive, each byte once: a fragment that can't continue valid
+            // UTF-8 closes with 1007 at once, not when the message ends (Autobahn 6.4.*).
+            match std::str::from_utf8(&data[self.utf8_checked..]) {
+                Ok(_) => self.utf8_checked = data.len(),
+                Err(e) if e.error_len().is_none() && !fin => self.utf8_checked += e.valid_up_to(),
+                Err(_) => return self.protocol_error(CLOSE_INVALID_DATA),
+            }
+        }
         if !fin {
             self.partial = Some((text, data));
             return Step::Progress;
-        }
-        if text && std::str::from_utf8(&data).is_err() {
-            return self.protocol_error(CLOSE_INVALID_DATA);
         }
         self.received_bytes += data.len();
         self.received.push_back((data, text));
