@@ -9,6 +9,7 @@
 //! | `RustTCPServer` | `TCPServer` | [`tcp_server`] |
 //! | `RustStreamPeerTCP` | `StreamPeerTCP` | [`stream_peer_tcp`] |
 //! | `RustWebSocketPeer` | `WebSocketPeer` | [`websocket_peer`] |
+//! | `RustWebSocketClient` | Godot 3's `WebSocketClient` | [`websocket_client`] |
 //! | `RustStreamPeerTLS` | `StreamPeerTLS` | [`stream_peer_tls`] |
 
 mod class_enum;
@@ -20,6 +21,7 @@ pub mod stream_peer_tls;
 mod stream_peer_transport;
 pub mod tcp_server;
 mod tls_options;
+pub mod websocket_client;
 pub mod websocket_peer;
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};

@@ -205,7 +205,7 @@ impl RustWebSocketPeer {
     /// [constant STATE_CONNECTING]; call [method poll] until [constant STATE_OPEN] (or
     /// [constant STATE_CLOSED] if the connection or handshake failed).
     #[func]
-    fn connect_to_url(
+    pub(crate) fn connect_to_url(
         &mut self,
         url: GString,
         #[opt(default = NullableTls(None))] tls_client_options: NullableTls,
@@ -302,7 +302,7 @@ impl RustWebSocketPeer {
     /// arrived (answering pings and close frames), and sends heartbeat pings. Call it every
     /// frame. Never blocks.
     #[func]
-    fn poll(&mut self) {
+    pub(crate) fn poll(&mut self) {
         if let Some(notice) = self.driver.poll(Instant::now()) {
             godot_error!("{CLASS}: {}", notice.0);
         }
@@ -313,14 +313,18 @@ impl RustWebSocketPeer {
     /// becomes [constant STATE_CLOSED] when the peer answers. A negative [param code] drops the
     /// connection at once without a close frame. Before the connection is open, closes at once.
     #[func]
-    fn close(&mut self, #[opt(default = 1000)] code: i32, #[opt(default = "")] reason: GString) {
+    pub(crate) fn close(
+        &mut self,
+        #[opt(default = 1000)] code: i32,
+        #[opt(default = "")] reason: GString,
+    ) {
         self.driver.close(code, &reason.to_string());
     }
 
     /// The IP address of the remote end, or [code]""[/code] (with an error) when there is no
     /// connection.
     #[func]
-    fn get_connected_host(&self) -> GString {
+    pub(crate) fn get_connected_host(&self) -> GString {
         match self.driver.peer_addr() {
             Some(addr) => GString::from(&godot_ip_string(addr.ip())),
             None => {
@@ -333,7 +337,7 @@ impl RustWebSocketPeer {
     /// The port of the remote end, or [code]0[/code] (with an error) when there is no
     /// connection.
     #[func]
-    fn get_connected_port(&self) -> i32 {
+    pub(crate) fn get_connected_port(&self) -> i32 {
         match self.driver.peer_addr() {
             Some(addr) => i32::from(addr.port()),
             None => {
@@ -345,7 +349,7 @@ impl RustWebSocketPeer {
 
     /// The subprotocol agreed in the handshake, or [code]""[/code].
     #[func]
-    fn get_selected_protocol(&self) -> GString {
+    pub(crate) fn get_selected_protocol(&self) -> GString {
         self.driver.selected_protocol().into()
     }
 
@@ -373,14 +377,14 @@ impl RustWebSocketPeer {
     /// The connection's state: [constant STATE_CONNECTING], [constant STATE_OPEN],
     /// [constant STATE_CLOSING] or [constant STATE_CLOSED].
     #[func]
-    fn get_ready_state(&self) -> State {
+    pub(crate) fn get_ready_state(&self) -> State {
         State(self.driver.ready_state() as i64)
     }
 
     /// The close code received (or, after a protocol error, sent); [code]-1[/code] if the
     /// connection was not closed cleanly, [code]0[/code] for a close frame without a code.
     #[func]
-    fn get_close_code(&self) -> i32 {
+    pub(crate) fn get_close_code(&self) -> i32 {
         self.driver.close_code()
     }
 
@@ -391,7 +395,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
+    pub(crate) fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
         self.supported_protocols = protocols
             .as_slice()
             .iter()
@@ -405,7 +409,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_handshake_headers(&mut self, headers: PackedStringArray) {
+    pub(crate) fn set_handshake_headers(&mut self, headers: PackedStringArray) {
         self.handshake_headers = headers;
     }
 
@@ -496,6 +500,23 @@ impl RustWebSocketPeer {
 }
 
 impl RustWebSocketPeer {
+    /// The connection reached OPEN, possibly closed since (for `RustWebSocketClient`).
+    pub(crate) fn was_opened(&self) -> bool {
+        self.driver.was_opened()
+    }
+
+    /// Received messages not yet taken (for `RustWebSocketClient`'s `data_received`).
+    pub(crate) fn available_messages(&self) -> usize {
+        self.driver.available_messages()
+    }
+
+    /// The peer's close frame (code, reason) once it arrived (for `RustWebSocketClient`).
+    pub(crate) fn close_received(&self) -> Option<(i32, String)> {
+        self.driver
+            .close_received()
+            .map(|(code, reason)| (code, reason.to_string()))
+    }
+
     /// Godot reads the outbound limits at each send: a change applies to a live connection.
     fn apply_outbound_limits(&mut self) {
         self.driver.set_outbound_limits(

@@ -200,6 +200,17 @@ impl WsDriver {
         }
     }
 
+    /// The connection reached OPEN (it may have closed since). False while connecting and after
+    /// a failed connect.
+    pub fn was_opened(&self) -> bool {
+        self.session().is_some()
+    }
+
+    /// The peer's close frame (code, reason) once it arrived, in CLOSING or CLOSED.
+    pub fn close_received(&self) -> Option<(i32, &str)> {
+        self.session()?.close_received()
+    }
+
     /// `get_selected_protocol()`.
     pub fn selected_protocol(&self) -> &str {
         &self.selected_protocol

@@ -271,6 +271,14 @@ impl Session {
         &self.close_reason
     }
 
+    /// The peer's close frame, once received: its code (0 for an empty payload) and reason.
+    /// Godot 3's `server_close_request` reports it before the close handshake completes.
+    pub fn close_received(&self) -> Option<(i32, &str)> {
+        self.close_received
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str()))
+    }
+
     /// The close code we sent because the peer broke the protocol (1002, 1007, 1009), if it
     /// did.
     pub fn protocol_error_code(&self) -> Option<u16> {
