@@ -1,5 +1,6 @@
 //! permessage-deflate (RFC 7692): the §7.2.3 example bytes, round trips with and without
-//! context takeover and with small windows, negotiation tables for both roles, malformed
+//! context takeover and with small windows (match distances checked by an independent decoder),
+//! negotiation tables for both roles, malformed
 //! headers, the output limit against a 1 GiB bomb (time and memory measured), empty and
 //! incompressible messages.
 
@@ -793,6 +794,177 @@ fn end_to_end_negotiation_then_codec() {
             assert_eq!(server.decompress(&c, LIMIT).unwrap(), msg);
             let s = server.compress(&msg).unwrap();
             assert_eq!(client.decompress(&s, LIMIT).unwrap(), msg);
+        }
+    }
+}
+
+// ---- window bits: an independent decoder that reports the farthest match distance ----
+
+/// A minimal RFC 1951 decoder (bit by bit, test-only) that returns the output and the
+/// largest back-reference distance used, over a whole stream of messages.
+fn inflate_with_max_distance(data: &[u8]) -> (Vec<u8>, usize) {
+    struct In<'a> {
+        data: &'a [u8],
+        pos: usize, // in bits
+    }
+    impl In<'_> {
+        fn bit(&mut self) -> u32 {
+            let b = (self.data[self.pos / 8] >> (self.pos % 8)) & 1;
+            self.pos += 1;
+            u32::from(b)
+        }
+        fn bits(&mut self, n: u32) -> u32 {
+            (0..n).fold(0, |acc, k| acc | (self.bit() << k))
+        }
+    }
+    /// Canonical Huffman: (count per length, symbols by code).
+    fn table(lengths: &[u8]) -> (Vec<u16>, Vec<u16>) {
+        let mut counts = vec![0u16; 16];
+        for &l in lengths {
+            counts[l as usize] += 1;
+        }
+        counts[0] = 0;
+        let mut syms = Vec::new();
+        for len in 1..16u8 {
+            for (s, &l) in lengths.iter().enumerate() {
+                if l == len {
+                    syms.push(s as u16);
+                }
+            }
+        }
+        (counts, syms)
+    }
+    fn decode(input: &mut In, (counts, syms): &(Vec<u16>, Vec<u16>)) -> usize {
+        let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
+        for &count in counts.iter().skip(1) {
+            code |= input.bit() as i32;
+            let count = i32::from(count);
+            if code - count < first {
+                return syms[(index + (code - first)) as usize] as usize;
+            }
+            index += count;
+            first = (first + count) << 1;
+            code <<= 1;
+        }
+        panic!("bad code");
+    }
+    const LBASE: [usize; 29] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+        131, 163, 195, 227, 258,
+    ];
+    const LEXTRA: [u32; 29] = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ];
+    const DBASE: [usize; 30] = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ];
+    const DEXTRA: [u32; 30] = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12,
+        13, 13,
+    ];
+    let mut input = In { data, pos: 0 };
+    let mut out = Vec::new();
+    let mut max_dist = 0;
+    while input.pos + 8 <= data.len() * 8 {
+        let _final = input.bit();
+        match input.bits(2) {
+            0 => {
+                input.pos = input.pos.div_ceil(8) * 8;
+                let len = input.bits(16) as usize;
+                let _nlen = input.bits(16);
+                for _ in 0..len {
+                    out.push(input.bits(8) as u8);
+                }
+            }
+            kind => {
+                let (lit, dist) = if kind == 1 {
+                    let mut l = vec![8u8; 288];
+                    l[144..256].fill(9);
+                    l[256..280].fill(7);
+                    (table(&l), table(&[5u8; 30]))
+                } else {
+                    let hlit = input.bits(5) as usize + 257;
+                    let hdist = input.bits(5) as usize + 1;
+                    let hclen = input.bits(4) as usize + 4;
+                    const ORDER: [usize; 19] = [
+                        16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+                    ];
+                    let mut cl = [0u8; 19];
+                    for &o in ORDER.iter().take(hclen) {
+                        cl[o] = input.bits(3) as u8;
+                    }
+                    let clt = table(&cl);
+                    let mut lens = Vec::new();
+                    while lens.len() < hlit + hdist {
+                        match decode(&mut input, &clt) {
+                            s @ 0..=15 => lens.push(s as u8),
+                            16 => {
+                                let prev = *lens.last().unwrap();
+                                let n = 3 + input.bits(2);
+                                lens.resize(lens.len() + n as usize, prev);
+                            }
+                            17 => {
+                                let n = 3 + input.bits(3) as usize;
+                                lens.resize(lens.len() + n, 0);
+                            }
+                            _ => {
+                                let n = 11 + input.bits(7) as usize;
+                                lens.resize(lens.len() + n, 0);
+                            }
+                        }
+                    }
+                    (table(&lens[..hlit]), table(&lens[hlit..]))
+                };
+                loop {
+                    let sym = decode(&mut input, &lit);
+                    if sym < 256 {
+                        out.push(sym as u8);
+                    } else if sym == 256 {
+                        break;
+                    } else {
+                        let i = sym - 257;
+                        let len = LBASE[i] + input.bits(LEXTRA[i]) as usize;
+                        let d = decode(&mut input, &dist);
+                        let distance = DBASE[d] + input.bits(DEXTRA[d]) as usize;
+                        max_dist = max_dist.max(distance);
+                        for _ in 0..len {
+                            out.push(out[out.len() - distance]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (out, max_dist)
+}
+
+#[test]
+fn small_windows_keep_every_match_inside_the_window() {
+    let long = text(100_000);
+    for bits in 8..=15u8 {
+        let mut d = Deflater::new(bits, false);
+        let mut stream = Vec::new();
+        let mut expected = Vec::new();
+        for n in 0..3 {
+            let msg = &long[n * 1000..];
+            let mut c = d.compress(msg).unwrap();
+            c.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
+            stream.extend_from_slice(&c);
+            expected.extend_from_slice(msg);
+        }
+        let (out, max_dist) = inflate_with_max_distance(&stream);
+        assert_eq!(out, expected, "bits {bits}");
+        assert!(max_dist <= 1 << bits, "bits {bits}: distance {max_dist}");
+        if bits == 15 {
+            // With the full window, takeover reaches into the previous message.
+            assert!(max_dist > 1 << 14, "distance {max_dist}");
+        } else {
+            // The window is used, not just respected.
+            assert!(
+                max_dist > 1 << (bits - 1),
+                "bits {bits}: distance {max_dist}"
+            );
         }
     }
 }

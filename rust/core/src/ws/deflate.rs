@@ -28,12 +28,13 @@
 //!   one, so any `*_max_window_bits` the peer uses is fine (and one it breaks goes unnoticed).
 //! * Compressing with a window of N < 15 bits agreed (8 included: we do not round it up to 9),
 //!   we honour it exactly by a FULL flush every 2^N input bytes and at the message end: a full
-//!   flush forgets the history, so no match reaches back 2^N bytes or into the previous
+//!   flush forgets the history, so no match reaches back more than 2^N bytes or into the previous
 //!   message (dropping context is always allowed). Compression is worse, but we never have to
 //!   decline an offer or fail a handshake over window bits; so the client offer always carries
 //!   `client_max_window_bits`. (Checked by hand against zlib inflating one byte per call with
 //!   `-N` window bits: N decodes, N-1 fails "invalid distance too far back"; the tests check
-//!   the round trip, see `ws_deflate.rs`.)
+//!   the round trip and, with an independent decoder, the farthest distance: see
+//!   `tests/ws_deflate.rs`.)
 //! * Compression level: flate2's default (6).
 //! * An empty compressed payload decodes to an empty message (RFC 7692 §7.2.3.6 sends `00`
 //!   instead, which decodes normally). A message ending in a final (BFINAL) block restarts the
@@ -689,6 +690,10 @@ impl Inflater {
                 }
                 buf.truncate(written);
                 return Ok((buf, true));
+            }
+            if !input.is_empty() {
+                // The decoder stopped taking input with room to write: never drop bytes.
+                return Err(DeflateError::Corrupt("the decoder stalled".into()));
             }
         }
         buf.truncate(written);
