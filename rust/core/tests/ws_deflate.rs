@@ -1,8 +1,7 @@
 //! permessage-deflate (RFC 7692): the §7.2.3 example bytes, round trips with and without
-//! context takeover and with small windows (match distances checked by an independent decoder),
-//! negotiation tables for both roles, malformed
-//! headers, the output limit against a 1 GiB bomb (time and memory measured), empty and
-//! incompressible messages.
+//! context takeover and with small windows (match distances checked by an independent
+//! decoder), negotiation tables for both roles, malformed headers, the output limit against a
+//! 1 GiB bomb (time and memory measured), empty and incompressible messages.
 
 use rustnet_core::ws::deflate::{
     client_negotiate, client_offer, server_negotiate, DeflateConfig, DeflateError, DeflateParams,
@@ -967,4 +966,17 @@ fn small_windows_keep_every_match_inside_the_window() {
             );
         }
     }
+}
+
+#[test]
+fn reset_after_a_discarded_result_keeps_the_peer_in_step() {
+    let (mut client, mut server) = pair(&DeflateParams::default());
+    let msg = text(3000);
+    let sent = client.compress(&msg).unwrap();
+    assert_eq!(server.decompress(&sent, LIMIT).unwrap(), msg);
+    // Compressed, then sent uncompressed instead: history the server never saw.
+    let _discarded = client.compress(b"not sent compressed").unwrap();
+    client.deflater.reset();
+    let next = client.compress(&msg).unwrap();
+    assert_eq!(server.decompress(&next, LIMIT).unwrap(), msg);
 }

@@ -35,7 +35,11 @@
 //!   `-N` window bits: N decodes, N-1 fails "invalid distance too far back"; the tests check
 //!   the round trip and, with an independent decoder, the farthest distance: see
 //!   `tests/ws_deflate.rs`.)
-//! * Compression level: flate2's default (6).
+//! * Compression level: flate2's default (6). Incompressible data goes out as stored blocks
+//!   (a few bytes per 64 KiB more than the message); the session may instead send any message
+//!   uncompressed, RSV1 clear, which RFC 7692 allows. Decide before compressing: a result
+//!   compressed and then not sent leaves history the peer never saw, so call
+//!   [`Deflater::reset`] then (forgetting history is always allowed).
 //! * An empty compressed payload decodes to an empty message (RFC 7692 §7.2.3.6 sends `00`
 //!   instead, which decodes normally). A message ending in a final (BFINAL) block restarts the
 //!   inflater for the next one; bytes after that block are [`DeflateError::Corrupt`].
@@ -553,6 +557,13 @@ impl Deflater {
             self.compress.reset();
         }
         Ok(out)
+    }
+
+    /// Forgets the history: the next message is compressed without reference to earlier
+    /// ones. Always allowed; needed when a compressed result is discarded and the message
+    /// sent uncompressed instead.
+    pub fn reset(&mut self) {
+        self.compress.reset();
     }
 
     /// Feeds all of `input` and completes `flush`, growing `out` as needed.
