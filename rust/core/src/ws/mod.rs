@@ -4,6 +4,8 @@
 //! * [`url`]: Godot's `parse_url` rules for `connect_to_url`.
 //! * [`handshake`]: the client request and strict 101 check; the server's request check,
 //!   subprotocol negotiation, 101 response and `requested_url`.
+//! * [`deflate`]: permessage-deflate (RFC 7692) negotiation and per-message codec (not wired
+//!   into the session yet).
 //! * [`session`]: the message session after the handshake (frames, fragmentation, ping/pong,
 //!   close handshake, limits, heartbeat).
 //!
@@ -23,6 +25,7 @@
 //! Errors say who failed ([`WsError`]); the extension turns them into Godot `Error` values in
 //! one place.
 
+pub mod deflate;
 pub mod driver;
 pub mod handshake;
 pub mod session;
