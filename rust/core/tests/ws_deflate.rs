@@ -10,7 +10,6 @@ use rustnet_core::ws::deflate::{
 use rustnet_core::ws::Role;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::time::{Duration, Instant};
 
 // ---- per-thread allocation accounting (tests run on parallel threads) ----
 
@@ -457,18 +456,17 @@ fn bomb_shape_is_right() {
 }
 
 #[test]
-fn one_gib_bomb_is_refused_quickly_with_little_memory() {
+fn one_gib_bomb_is_refused_with_little_memory() {
     let groups = (1usize << 30).div_ceil(258 * 8);
     let bomb = zero_bomb(groups);
     assert!(1 + 258 * (1 + 8 * groups) >= 1 << 30);
     assert!(bomb.len() < 7 << 20, "{} bytes", bomb.len());
 
-    let start = Instant::now();
+    // Refused at the limit, not after inflating a gigabyte (timings belong in benchmarks; the
+    // memory bound below is what shows it stopped early).
     let (result, peak) = peak_alloc(|| Inflater::new(false).decompress(&bomb, LIMIT));
-    let took = start.elapsed();
     assert_eq!(result, Err(DeflateError::TooBig { limit: LIMIT }));
     assert_eq!(result.unwrap_err().close_code(), 1009);
-    assert!(took < Duration::from_secs(2), "{took:?}");
     // The output buffer (64 KiB) plus miniz_oxide's inflate state.
     assert!(peak < 256 * 1024, "peak {peak} bytes");
 }
