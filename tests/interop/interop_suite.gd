@@ -132,6 +132,34 @@ func wait_closed(ws) -> bool:
 	return check(false, "still in state %d, never CLOSED" % ws.get_ready_state())
 
 
+## RustNet only: permessage-deflate (compression_enabled) against the real peer's
+## implementation (Python websockets and Node ws both accept the offer): it is agreed, and
+## compressed messages of every kind round-trip unchanged.
+func scenario_compression() -> void:
+	if ws_class() != "RustWebSocketPeer":
+		check(not ClassDB.class_has_method(ws_class(), "is_compression_agreed"), "the built-in has no compression")
+		return
+	var ws = new_ws()
+	ws.compression_enabled = true
+	if not eq(ws.connect_to_url(server_url("/echo")), OK, "connect_to_url"):
+		return
+	for i in WAIT_FRAMES:
+		ws.poll()
+		if ws.get_ready_state() != STATE_CONNECTING:
+			break
+		await frame()
+	if not eq(ws.get_ready_state(), STATE_OPEN, "open with compression offered"):
+		return
+	eq(ws.is_compression_agreed(), true, "permessage-deflate agreed with " + client_name)
+	await echo_round(ws, "compress me ".repeat(2000), "24 KB of repetitive text")
+	var bin := PackedByteArray()
+	for i in 30000:
+		bin.append(i % 251)
+	await echo_round(ws, bin, "30 KB binary")
+	await echo_round(ws, "é€😀 unicode", "short UTF-8 text")
+	await echo_round(ws, PackedByteArray(), "an empty message")
+
+
 func scenario_text_and_binary() -> void:
 	var ws = await open_client("/echo")
 	if ws == null or ws.get_ready_state() != STATE_OPEN:

@@ -13,6 +13,10 @@ func test_text_and_binary_echo() -> void:
 	await scenario_text_and_binary()
 
 
+func test_compression() -> void:
+	await scenario_compression()
+
+
 func test_empty_messages() -> void:
 	await scenario_empty_messages()
 

@@ -28,7 +28,8 @@ function parse(req) {
 const wss = new WebSocketServer({
   host: arg('--host', '127.0.0.1'),
   port: Number(arg('--port', '0')),
-  perMessageDeflate: false,
+  // Accepts permessage-deflate when a client offers it (only RustNet's compression_enabled does).
+  perMessageDeflate: true,
   handleProtocols(offered, req) {
     const { path, q } = parse(req);
     if (path !== '/protocols') return false;

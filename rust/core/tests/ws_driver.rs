@@ -451,3 +451,30 @@ fn long_reasons_are_cut_and_bad_codes_sent_without_a_code() {
     client.close(-1, "");
     assert_eq!(client_frames(&server.join().unwrap()), vec![(0x8, vec![])]);
 }
+
+#[test]
+fn permessage_deflate_is_negotiated_when_both_ends_enable_it() {
+    let mut on = config();
+    on.deflate.enabled = true;
+    let (mut client, mut server) = open_pair(on.clone(), on.clone());
+    assert!(client.compression_agreed() && server.compression_agreed());
+    let text = "compress me ".repeat(1000);
+    client.send(text.as_bytes(), true).unwrap();
+    server.send(&[7; 3000], false).unwrap();
+    poll_until(&mut [&mut client, &mut server], |d| {
+        d[0].available_messages() == 1 && d[1].available_messages() == 1
+    });
+    assert_eq!(server.next_message(), Some((text.into_bytes(), true)));
+    assert_eq!(client.next_message(), Some((vec![7; 3000], false)));
+
+    // Only one end wants it: no compression, messages still flow.
+    for (c, s) in [(on.clone(), config()), (config(), on)] {
+        let (mut client, mut server) = open_pair(c, s);
+        assert!(!client.compression_agreed() && !server.compression_agreed());
+        client.send(b"plain", true).unwrap();
+        poll_until(&mut [&mut client, &mut server], |d| {
+            d[1].available_messages() == 1
+        });
+        assert_eq!(server.next_message(), Some((b"plain".to_vec(), true)));
+    }
+}

@@ -189,7 +189,8 @@ fn client_response_checks_table() {
                 got,
                 Ok(Some(ServerAccepted {
                     protocol: p.to_string(),
-                    consumed: bytes.len()
+                    consumed: bytes.len(),
+                    extensions: String::new(),
                 })),
                 "{status} {headers:?}"
             ),

@@ -833,3 +833,62 @@ fn lifecycle_exact_bytes() {
     assert_eq!((s.close_code(), s.close_reason()), (1000, "bye"));
     assert_eq!((c.close_code(), c.close_reason()), (1000, "bye"));
 }
+
+#[test]
+fn permessage_deflate_compresses_on_the_wire_and_bounds_inflation() {
+    use rustnet_core::ws::deflate::DeflateParams;
+    let l = WsLimits::default();
+    let params = DeflateParams::default();
+    let (mut c, mut s) = pair();
+    c.set_deflate(&params);
+    s.set_deflate(&params);
+    let text = "all work and no play ".repeat(500); // 10.5 KB, very repetitive
+    c.send(text.as_bytes(), true).unwrap();
+    let wire = c.poll_output().len();
+    assert!(
+        wire < text.len() / 10,
+        "{wire} bytes on the wire for {}",
+        text.len()
+    );
+    assert_eq!(
+        c.poll_output()[0] & 0x40,
+        0x40,
+        "RSV1 marks the compressed message"
+    );
+    pump(&mut c, &mut s);
+    assert_eq!(drain(&mut s), vec![(text.as_bytes().to_vec(), true)]);
+    // The other way, twice (context takeover), and an empty message.
+    s.send(b"hello", false).unwrap();
+    s.send(b"hello", false).unwrap();
+    s.send(b"", false).unwrap();
+    pump(&mut c, &mut s);
+    assert_eq!(
+        drain(&mut c),
+        vec![
+            (b"hello".to_vec(), false),
+            (b"hello".to_vec(), false),
+            (vec![], false)
+        ]
+    );
+
+    // A message that inflates past inbound_buffer_size closes with 1009, small on the wire.
+    let small = l.clone();
+    let mut big_sender = client_with(&WsLimits {
+        outbound_buffer_size: 0,
+        ..l
+    });
+    let mut receiver = server_with(&small);
+    big_sender.set_deflate(&params);
+    receiver.set_deflate(&params);
+    big_sender.send(&vec![0u8; 1 << 20], false).unwrap();
+    let wire = big_sender.poll_output().len();
+    assert!(
+        wire < 2000,
+        "1 MiB of zeros is {wire} bytes compressed, under the 64 KiB limit"
+    );
+    pump(&mut big_sender, &mut receiver);
+    assert_eq!(
+        (receiver.close_code(), receiver.close_reason()),
+        (1009, "Message too big")
+    );
+}

@@ -122,6 +122,14 @@ pub struct RustWebSocketPeer {
     /// not empty the TLS handshake fails unless a certificate the server presents matches one.
     #[var(get = get_tls_pinned_public_keys, set = set_tls_pinned_public_keys, usage_flags = [DEFAULT])]
     tls_pinned_public_keys: PackedStringArray,
+    /// [i]RustNet only.[/i] If [code]true[/code], offer (client) or accept (server)
+    /// permessage-deflate compression (RFC 7692) on the next connection; messages are then
+    /// compressed on the wire when the other end agrees. A compressed message can never inflate
+    /// past [member inbound_buffer_size] (close 1009). Default [code]false[/code] (Godot's
+    /// [WebSocketPeer] has no compression). [method is_compression_agreed] tells whether the
+    /// connection uses it.
+    #[var(get = is_compression_enabled, set = set_compression_enabled, usage_flags = [DEFAULT])]
+    compression_enabled: bool,
     pins: Vec<rustnet_core::tls::pinning::Pin>,
     tls_cache: TlsOptionsCache,
     base: Base<PacketPeerExtension>,
@@ -143,6 +151,7 @@ impl IPacketPeerExtension for RustWebSocketPeer {
             heartbeat_interval: 0.0,
             handshake_timeout: 10.0,
             tls_pinned_public_keys: PackedStringArray::new(),
+            compression_enabled: false,
             pins: Vec::new(),
             tls_cache: TlsOptionsCache::default(),
             base,
@@ -497,6 +506,23 @@ impl RustWebSocketPeer {
     fn get_tls_pinned_public_keys(&self) -> PackedStringArray {
         self.tls_pinned_public_keys.clone()
     }
+
+    #[func]
+    fn set_compression_enabled(&mut self, enabled: bool) {
+        self.compression_enabled = enabled;
+    }
+
+    #[func]
+    fn is_compression_enabled(&self) -> bool {
+        self.compression_enabled
+    }
+
+    /// [i]RustNet only.[/i] [code]true[/code] when the current (or last) connection agreed
+    /// permessage-deflate in its handshake.
+    #[func]
+    fn is_compression_agreed(&self) -> bool {
+        self.driver.compression_agreed()
+    }
 }
 
 impl RustWebSocketPeer {
@@ -544,6 +570,10 @@ impl RustWebSocketPeer {
             handshake_timeout: (timeout > 0.0)
                 .then(|| Duration::from_secs_f64(timeout.min(86_400.0))),
             connect_timeout: project_settings::connect_timeout(),
+            deflate: rustnet_core::ws::deflate::DeflateConfig {
+                enabled: self.compression_enabled,
+                ..Default::default()
+            },
             ..WsConfig::default()
         }
     }

@@ -20,7 +20,8 @@
 //! side: a client that never speaks keeps a peer CONNECTING forever), and a wss close handshake
 //! reports the peer's close code (Godot's TLS read drops the echoed close frame and reports -1).
 
-use super::handshake::{requested_url_of, server_accept, ClientHandshake};
+use super::deflate::{client_negotiate, client_offer, DeflateConfig, DeflateParams};
+use super::handshake::{requested_url_of, server_accept_with_deflate, ClientHandshake};
 use super::session::{ReadyState, Role, SendError, Session};
 use super::url::{parse_ws_url, WsUrl};
 use super::WsError;
@@ -62,6 +63,8 @@ pub struct WsConfig {
     pub connect_timeout: Duration,
     /// Most host-name look-ups in flight in the process.
     pub max_concurrent_resolves: usize,
+    /// permessage-deflate (RustNet's `compression_enabled`; off by default, as Godot has none).
+    pub deflate: DeflateConfig,
 }
 
 impl Default for WsConfig {
@@ -73,6 +76,7 @@ impl Default for WsConfig {
             handshake_timeout: Some(Duration::from_secs(10)),
             connect_timeout: Duration::from_secs(30),
             max_concurrent_resolves: 64,
+            deflate: DeflateConfig::default(),
         }
     }
 }
@@ -133,6 +137,8 @@ pub struct WsDriver {
     /// Messages left by a finished session, still readable (Godot #107442 loses them).
     session_done: Option<Box<Session>>,
     protocol_error_reported: bool,
+    /// permessage-deflate parameters agreed in the handshake.
+    agreed_deflate: Option<DeflateParams>,
 }
 
 impl Default for WsDriver {
@@ -158,6 +164,7 @@ impl WsDriver {
             close_reason: String::new(),
             session_done: None,
             protocol_error_reported: false,
+            agreed_deflate: None,
         }
     }
 
@@ -198,6 +205,11 @@ impl WsDriver {
             Phase::Open(s) => s.close_reason(),
             _ => &self.close_reason,
         }
+    }
+
+    /// Whether permessage-deflate was agreed for the current (or last) connection.
+    pub fn compression_agreed(&self) -> bool {
+        self.agreed_deflate.is_some()
     }
 
     /// The connection reached OPEN (it may have closed since). False while connecting and after
@@ -276,6 +288,7 @@ impl WsDriver {
         self.close_reason.clear();
         self.session_done = None;
         self.protocol_error_reported = false;
+        self.agreed_deflate = None;
         self.phase = Phase::Closed;
     }
 
@@ -633,13 +646,13 @@ impl WsDriver {
         let Some(target) = &self.target else {
             return Err(None);
         };
-        let handshake = ClientHandshake::new(
-            &target.url,
-            &self.config.protocols,
-            &self.config.extra_headers,
-            nonce(),
-        )
-        .map_err(|e| Some(e.to_string()))?;
+        let mut headers = self.config.extra_headers.clone();
+        if let Some(offer) = client_offer(&self.config.deflate) {
+            headers.push(format!("Sec-WebSocket-Extensions: {offer}"));
+        }
+        let handshake =
+            ClientHandshake::new(&target.url, &self.config.protocols, &headers, nonce())
+                .map_err(|e| Some(e.to_string()))?;
         self.phase = Phase::ClientUpgrade { handshake, sent: 0 };
         self.poll_client_upgrade()
     }
@@ -685,6 +698,12 @@ impl WsDriver {
             Ok(None) if eof => Err(None),
             Ok(None) => Ok(()),
             Ok(Some(accepted)) => {
+                // Without our offer, an extension in the answer is ignored, as Godot does.
+                if self.config.deflate.enabled {
+                    self.agreed_deflate =
+                        client_negotiate(&accepted.extensions, &self.config.deflate)
+                            .map_err(|e| Some(format!("Sec-WebSocket-Extensions: {e}")))?;
+                }
                 self.selected_protocol = accepted.protocol;
                 self.pending.drain(..accepted.consumed);
                 self.open(Role::Client);
@@ -702,16 +721,18 @@ impl WsDriver {
             let tls = *tls;
             let max = self.config.limits.max_handshake_bytes + 1;
             let eof = self.read_pending(max).map_err(|_| None)?;
-            match server_accept(
+            match server_accept_with_deflate(
                 &self.pending,
                 &self.config.protocols,
                 &self.config.extra_headers,
                 tls,
                 &self.config.limits,
+                &self.config.deflate,
             ) {
                 Ok(None) if eof => return Err(None),
                 Ok(None) => return Ok(()),
-                Ok(Some(accept)) => {
+                Ok(Some((accept, agreed))) => {
+                    self.agreed_deflate = agreed;
                     self.selected_protocol = accept.protocol;
                     self.requested_url = accept.requested_url;
                     self.pending.drain(..accept.consumed);
@@ -755,7 +776,10 @@ impl WsDriver {
 
     /// The upgrade is done: frames from now on. Bytes that followed the head are fed at once.
     fn open(&mut self, role: Role) {
-        let session = Session::new(role, &self.config.limits);
+        let mut session = Session::new(role, &self.config.limits);
+        if let Some(params) = &self.agreed_deflate {
+            session.set_deflate(params);
+        }
         self.phase = Phase::Open(Box::new(session));
         self.deadline = None;
         if let Some(t) = self.transport.as_mut() {

@@ -19,6 +19,7 @@
 //! splits on CRLF by hand), and a `handshake_headers` entry containing CR or LF is refused
 //! instead of being sent verbatim (header injection).
 
+use super::deflate::{server_negotiate, DeflateConfig, DeflateParams};
 use super::url::WsUrl;
 use super::WsError;
 use crate::config::WsLimits;
@@ -142,6 +143,9 @@ pub struct ServerAccepted {
     pub protocol: String,
     /// Bytes of the head; whatever follows in the buffer is already frames.
     pub consumed: usize,
+    /// The `Sec-WebSocket-Extensions` value (`""` when absent), checked by the caller against
+    /// what it offered (permessage-deflate).
+    pub extensions: String,
 }
 
 impl ClientHandshake {
@@ -242,7 +246,15 @@ impl ClientHandshake {
                 )))
             }
         };
-        Ok(Some(ServerAccepted { protocol, consumed }))
+        let extensions = fields
+            .get("sec-websocket-extensions")
+            .unwrap_or("")
+            .to_string();
+        Ok(Some(ServerAccepted {
+            protocol,
+            consumed,
+            extensions,
+        }))
     }
 }
 
@@ -259,6 +271,8 @@ pub struct ClientRequest {
     pub protocols: Option<Vec<String>>,
     /// Bytes of the head; whatever follows in the buffer is already frames.
     pub consumed: usize,
+    /// The `Sec-WebSocket-Extensions` offers (`""` when absent).
+    pub extensions: String,
 }
 
 /// Parses and checks a client's upgrade request at the start of `buf`. `Ok(None)`: the head is
@@ -295,6 +309,10 @@ pub fn parse_client_request(
         key,
         protocols,
         consumed,
+        extensions: fields
+            .get("sec-websocket-extensions")
+            .unwrap_or("")
+            .to_string(),
     }))
 }
 
@@ -393,15 +411,47 @@ pub fn server_accept(
     tls: bool,
     limits: &WsLimits,
 ) -> Result<Option<ServerAccept>, WsError> {
+    Ok(server_accept_with_deflate(
+        buf,
+        supported,
+        extra_headers,
+        tls,
+        limits,
+        &DeflateConfig::default(),
+    )?
+    .map(|(accept, _)| accept))
+}
+
+/// [`server_accept`] that also answers a permessage-deflate offer when `deflate` is enabled:
+/// the agreed parameters come back with the response (which then carries
+/// `Sec-WebSocket-Extensions`). A malformed offer header fails the handshake; an offer we
+/// decline just leaves compression off.
+pub fn server_accept_with_deflate(
+    buf: &[u8],
+    supported: &[String],
+    extra_headers: &[String],
+    tls: bool,
+    limits: &WsLimits,
+    deflate: &DeflateConfig,
+) -> Result<Option<(ServerAccept, Option<DeflateParams>)>, WsError> {
     let Some(req) = parse_client_request(buf, limits)? else {
         return Ok(None);
     };
     let protocol = negotiate(req.protocols.as_deref(), supported)?;
-    let response = server_response(&req.key, protocol.as_deref(), extra_headers)?;
-    Ok(Some(ServerAccept {
-        response,
-        protocol: protocol.unwrap_or_default(),
-        requested_url: requested_url(tls, &req.host, &req.target),
-        consumed: req.consumed,
-    }))
+    let agreed = server_negotiate(&req.extensions, deflate)
+        .map_err(|e| WsError::Handshake(format!("Sec-WebSocket-Extensions: {e}")))?;
+    let mut headers = extra_headers.to_vec();
+    if let Some(agreed) = &agreed {
+        headers.insert(0, format!("Sec-WebSocket-Extensions: {}", agreed.response));
+    }
+    let response = server_response(&req.key, protocol.as_deref(), &headers)?;
+    Ok(Some((
+        ServerAccept {
+            response,
+            protocol: protocol.unwrap_or_default(),
+            requested_url: requested_url(tls, &req.host, &req.target),
+            consumed: req.consumed,
+        },
+        agreed.map(|a| a.params),
+    )))
 }

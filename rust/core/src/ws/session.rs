@@ -45,6 +45,7 @@
 //! 3000–4999, the codes wslay accepts) are sent as an empty close payload instead (Godot sends
 //! them, then reports "Unknown").
 
+use super::deflate::{DeflateParams, PerMessageDeflate};
 use crate::config::WsLimits;
 use std::collections::VecDeque;
 use std::io::Cursor;
@@ -181,6 +182,10 @@ pub struct Session {
     partial: Option<(bool, Vec<u8>)>,
     /// Bytes of the text message being reassembled already checked as UTF-8.
     utf8_checked: usize,
+    /// permessage-deflate, when the handshake agreed it.
+    deflate: Option<PerMessageDeflate>,
+    /// The message being reassembled is compressed (RSV1 on its first frame).
+    partial_compressed: bool,
     received: VecDeque<(Vec<u8>, bool)>,
     received_bytes: usize,
 
@@ -231,6 +236,8 @@ impl Session {
             in_pos: 0,
             partial: None,
             utf8_checked: 0,
+            deflate: None,
+            partial_compressed: false,
             received: VecDeque::new(),
             received_bytes: 0,
             out: Vec::new(),
@@ -248,6 +255,12 @@ impl Session {
             last_ping: None,
             awaiting_pong: false,
         }
+    }
+
+    /// Turns permessage-deflate on with the parameters the handshake agreed (call before any
+    /// frame is exchanged).
+    pub fn set_deflate(&mut self, params: &DeflateParams) {
+        self.deflate = Some(PerMessageDeflate::new(params, self.role));
     }
 
     pub fn role(&self) -> Role {
@@ -440,7 +453,12 @@ impl Session {
             Err(_) => return (self.protocol_error(CLOSE_PROTOCOL), 0),
         };
         let head_len = cursor.position() as usize;
-        if header.rsv1 || header.rsv2 || header.rsv3 {
+        // RSV1 marks a compressed message: only with permessage-deflate agreed, and only on
+        // the first frame of a data message (RFC 7692 §6).
+        let compressed_start = header.rsv1
+            && self.deflate.is_some()
+            && matches!(header.opcode, OpCode::Data(Data::Text | Data::Binary));
+        if (header.rsv1 && !compressed_start) || header.rsv2 || header.rsv3 {
             return (self.protocol_error(CLOSE_PROTOCOL), 0);
         }
         let masked = header.mask.is_some();
@@ -499,7 +517,12 @@ impl Session {
             apply_mask(&mut payload, mask);
         }
         let step = match header.opcode {
-            OpCode::Data(kind) => self.on_data(kind, header.is_final, payload),
+            OpCode::Data(kind) => {
+                if kind != Data::Continue {
+                    self.partial_compressed = compressed_start;
+                }
+                self.on_data(kind, header.is_final, payload)
+            }
             OpCode::Control(Control::Ping) => {
                 if self.close_sent_end.is_none() {
                     self.queue_frame(OpCode::Control(Control::Pong), &payload);
@@ -531,6 +554,13 @@ impl Session {
         if kind != Data::Continue {
             self.utf8_checked = 0;
         }
+        if self.partial_compressed {
+            if !fin {
+                self.partial = Some((text, data));
+                return Step::Progress;
+            }
+            return self.on_compressed_message(text, data);
+        }
         if text {
             // Checked as fragments arrive, each byte once: a fragment that can't continue valid
             // UTF-8 closes with 1007 at once, not when the message ends (Autobahn 6.4.*).
@@ -543,6 +573,28 @@ impl Session {
         if !fin {
             self.partial = Some((text, data));
             return Step::Progress;
+        }
+        self.received_bytes += data.len();
+        self.received.push_back((data, text));
+        Step::Progress
+    }
+
+    /// A whole compressed message: inflate it (never past `inbound_buffer_size`), then check
+    /// and queue it like any other.
+    fn on_compressed_message(&mut self, text: bool, data: Vec<u8>) -> Step {
+        let limit = self.limits.inbound_buffer_size;
+        let Some(deflate) = self.deflate.as_mut() else {
+            return self.protocol_error(CLOSE_PROTOCOL);
+        };
+        let data = match deflate.decompress(&data, limit) {
+            Ok(d) => d,
+            Err(e) => {
+                let code = u16::try_from(e.close_code()).unwrap_or(CLOSE_PROTOCOL);
+                return self.protocol_error(code);
+            }
+        };
+        if text && std::str::from_utf8(&data).is_err() {
+            return self.protocol_error(CLOSE_INVALID_DATA);
         }
         self.received_bytes += data.len();
         self.received.push_back((data, text));
@@ -634,9 +686,14 @@ impl Session {
     }
 
     fn queue_frame(&mut self, opcode: OpCode, payload: &[u8]) {
+        self.queue_frame_rsv1(opcode, payload, false);
+    }
+
+    /// One unfragmented frame; `rsv1` marks a compressed data message.
+    fn queue_frame_rsv1(&mut self, opcode: OpCode, payload: &[u8], rsv1: bool) {
         let header = FrameHeader {
             is_final: true,
-            rsv1: false,
+            rsv1,
             rsv2: false,
             rsv3: false,
             opcode,
@@ -682,7 +739,14 @@ impl Session {
             )));
         }
         let opcode = OpCode::Data(if text { Data::Text } else { Data::Binary });
-        self.queue_frame(opcode, msg);
+        match self.deflate.as_mut() {
+            Some(deflate) => match deflate.compress(msg) {
+                Ok(compressed) => self.queue_frame_rsv1(opcode, &compressed, true),
+                // Compression can't fail on valid input; send uncompressed if it ever does.
+                Err(_) => self.queue_frame(opcode, msg),
+            },
+            None => self.queue_frame(opcode, msg),
+        }
         let end = self.written + self.pending_output() as u64;
         self.out_msgs.push_back((end, msg.len()));
         self.out_payload += msg.len();
