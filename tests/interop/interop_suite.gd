@@ -280,7 +280,7 @@ func scenario_server_pings() -> void:
 ## Starts a listener, launches the external client against it and serves (echo) until the
 ## client exits. Returns {"result": parsed JSON or null, "peer": our server-side peer or null,
 ## "echoed": messages our side echoed}.
-func serve_external_client(server_protocols: PackedStringArray, client_args: PackedStringArray) -> Dictionary:
+func serve_external_client(server_protocols: PackedStringArray, client_args: PackedStringArray, compression := false) -> Dictionary:
 	var out := {"result": null, "peer": null, "echoed": 0}
 	var server = ClassDB.instantiate(tcp_server_class())
 	_objs.append(server)
@@ -306,6 +306,8 @@ func serve_external_client(server_protocols: PackedStringArray, client_args: Pac
 		if peer == null and server.is_connection_available():
 			peer = new_ws()
 			peer.supported_protocols = server_protocols
+			if compression:
+				peer.compression_enabled = true
 			eq(peer.accept_stream(server.take_connection()), OK, "accept_stream")
 		if peer != null:
 			peer.poll()
@@ -353,6 +355,23 @@ func scenario_external_client() -> void:
 		eq(peer.get_close_code(), 4000, "close code our peer received")
 		eq(peer.get_close_reason(), "bye", "close reason our peer received")
 		eq(peer.get_selected_protocol(), "chat", "our peer's selected protocol")
+
+
+## RustNet only: the external client (which offers permessage-deflate by default) against our
+## server peer with compression_enabled: agreed, and every message round-trips.
+func scenario_external_client_compressed() -> void:
+	if ws_class() != "RustWebSocketPeer":
+		check(not ClassDB.class_has_method(ws_class(), "is_compression_agreed"), "the built-in has no compression")
+		return
+	var r := await serve_external_client(PackedStringArray(), PackedStringArray(["--count", "3", "--big", "60000"]), true)
+	var res = r.result
+	if not check(res is Dictionary, "the client's result is a JSON object: %s" % [res]):
+		return
+	eq(res.get("errors"), [], "errors the client reported")
+	eq(res.get("echoed"), 9.0, "echoes the client found identical")
+	eq(res.get("ok"), true, "the client's verdict")
+	if check(r.peer != null, "our server never accepted the client"):
+		eq(r.peer.is_compression_agreed(), true, "permessage-deflate agreed with the %s client" % client_name)
 
 
 func scenario_external_client_no_protocol() -> void:

@@ -17,6 +17,10 @@ func test_compression() -> void:
 	await scenario_compression()
 
 
+func test_their_client_compressed_against_our_server() -> void:
+	await scenario_external_client_compressed()
+
+
 func test_empty_messages() -> void:
 	await scenario_empty_messages()
 
