@@ -128,3 +128,62 @@ func test_builtin_ignores_id_timeout() -> void:
 	check(raw.ws != null and raw.ws.get_ready_state() == RustWebSocketPeer.STATE_OPEN, "the WebSocket is open")
 	eq(cp.get_connection_status(), MultiplayerPeer.CONNECTION_CONNECTING, "built-in still CONNECTING after 1 s")
 	cp.close()
+
+
+## refuse_new_connections: no new peer gets through (ours and the built-in alike); turning it
+## off lets the next client in. (The refused client's request waited in the listen backlog;
+## once accepted, our server may complete its handshake before it sees that client gone, so a
+## peer_connected / peer_disconnected pair for it may come first: only the new client is checked.)
+func test_refuse_new_connections() -> void:
+	for server_class in [WebSocketMultiplayerPeer, RustWebSocketMultiplayerPeer]:
+		var sp = server_class.new()
+		var port := listen(sp)
+		var cls: String = sp.get_class()
+		var events: Array = []
+		sp.peer_connected.connect(func(id): events.append(id))
+		sp.refuse_new_connections = true
+		eq(sp.refuse_new_connections, true, cls + " refuse_new_connections set")
+		var cp := RustWebSocketMultiplayerPeer.new()
+		cp.handshake_timeout = 0.5
+		cp.create_client("ws://127.0.0.1:%d" % port)
+		var refused := func():
+			sp.poll()
+			cp.poll()
+			return cp.get_connection_status() == MultiplayerPeer.CONNECTION_DISCONNECTED
+		check(await until(refused, 100000, 4000), cls + ": refused client gave up")
+		eq(events, [], cls + ": no peer_connected while refusing")
+		sp.refuse_new_connections = false
+		var cp2 := RustWebSocketMultiplayerPeer.new()
+		cp2.create_client("ws://127.0.0.1:%d" % port)
+		var admitted := func():
+			sp.poll()
+			cp2.poll()
+			return cp2.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED and events.has(cp2.get_unique_id())
+		check(await until(admitted), cls + ": client admitted after refuse_new_connections = false")
+		cp.close()
+		cp2.close()
+		sp.close()
+
+
+## The server drops a connection that does not finish the WebSocket handshake in
+## handshake_timeout (ours and the built-in alike).
+func test_server_handshake_timeout() -> void:
+	for server_class in [WebSocketMultiplayerPeer, RustWebSocketMultiplayerPeer]:
+		var sp = server_class.new()
+		sp.handshake_timeout = 0.5
+		var port := listen(sp)
+		var cls: String = sp.get_class()
+		var tcp := StreamPeerTCP.new()
+		tcp.connect_to_host("127.0.0.1", port)
+		var start := Time.get_ticks_msec()
+		var dropped := func():
+			sp.poll()
+			tcp.poll()
+			if tcp.get_status() == StreamPeerTCP.STATUS_CONNECTED:
+				tcp.get_partial_data(1)  # notices the close
+			return Time.get_ticks_msec() - start > 200 and tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED
+		check(await until(dropped, 100000, 4000), cls + ": silent connection dropped")
+		var took := Time.get_ticks_msec() - start
+		check(took >= 400 and took < 3000, cls + ": after about handshake_timeout: %d ms" % took)
+		tcp.disconnect_from_host()
+		sp.close()
