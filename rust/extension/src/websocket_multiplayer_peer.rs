@@ -64,7 +64,10 @@ enum Event {
 /// Difference from the built-in (a Godot bug, fixed): a client whose WebSocket opened but whose
 /// server never sends the peer id gives up after [member handshake_timeout] (status
 /// [constant MultiplayerPeer.CONNECTION_DISCONNECTED]); Godot's client waits until the
-/// socket closes.
+/// socket closes. Other differences: [method get_peer] returns a [RustWebSocketPeer]; the server
+/// accepts every waiting connection in each [method MultiplayerPeer.poll] (Godot: one per
+/// poll); a peer's [member RustWebSocketPeer.handshake_timeout] is set to
+/// [member handshake_timeout].
 #[derive(GodotClass)]
 #[class(tool, base = MultiplayerPeerExtension, rename = RustWebSocketMultiplayerPeer)]
 pub struct RustWebSocketMultiplayerPeer {
