@@ -9,6 +9,7 @@
 //! | `RustTCPServer` | `TCPServer` | [`tcp_server`] |
 //! | `RustStreamPeerTCP` | `StreamPeerTCP` | [`stream_peer_tcp`] |
 //! | `RustWebSocketPeer` | `WebSocketPeer` | [`websocket_peer`] |
+//! | `RustWebSocketMultiplayerPeer` | `WebSocketMultiplayerPeer` | [`websocket_multiplayer_peer`] |
 //! | `RustWebSocketClient` | Godot 3's `WebSocketClient` | [`websocket_client`] |
 //! | `RustStreamPeerTLS` | `StreamPeerTLS` | [`stream_peer_tls`] |
 
@@ -22,6 +23,7 @@ mod stream_peer_transport;
 pub mod tcp_server;
 mod tls_options;
 pub mod websocket_client;
+pub mod websocket_multiplayer_peer;
 pub mod websocket_peer;
 
 use godot::init::{gdextension, ExtensionLibrary, InitStage};

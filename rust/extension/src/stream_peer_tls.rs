@@ -224,7 +224,7 @@ impl RustStreamPeerTls {
     /// together; [constant ERR_ALREADY_IN_USE] while a session is active; [constant FAILED]
     /// (status [constant STATUS_ERROR]) when the stream is not connected.
     #[func]
-    fn accept_stream(
+    pub(crate) fn accept_stream(
         &mut self,
         stream: Option<Gd<StreamPeer>>,
         server_options: Option<Gd<TlsOptions>>,

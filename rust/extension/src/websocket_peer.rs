@@ -243,7 +243,7 @@ impl RustWebSocketPeer {
     /// as disconnected afterwards; the WebSocket owns the socket, with no per-call overhead). Call [method poll]
     /// until [constant STATE_OPEN].
     #[func]
-    fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
+    pub(crate) fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
         let Some(stream) = stream else {
             godot_error!("{CLASS}: accept_stream(): the stream is null");
             return Error::ERR_INVALID_PARAMETER;
@@ -428,7 +428,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_inbound_buffer_size(&mut self, size: i32) {
+    pub(crate) fn set_inbound_buffer_size(&mut self, size: i32) {
         self.inbound_buffer_size = size;
     }
 
@@ -438,7 +438,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_outbound_buffer_size(&mut self, size: i32) {
+    pub(crate) fn set_outbound_buffer_size(&mut self, size: i32) {
         self.outbound_buffer_size = size;
         self.apply_outbound_limits();
     }
@@ -449,7 +449,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_max_queued_packets(&mut self, count: i32) {
+    pub(crate) fn set_max_queued_packets(&mut self, count: i32) {
         self.max_queued_packets = count;
         self.apply_outbound_limits();
     }
@@ -476,7 +476,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_handshake_timeout(&mut self, seconds: f64) {
+    pub(crate) fn set_handshake_timeout(&mut self, seconds: f64) {
         self.handshake_timeout = if seconds.is_finite() {
             seconds.max(0.0)
         } else {
@@ -541,6 +541,16 @@ impl RustWebSocketPeer {
         self.driver
             .close_received()
             .map(|(code, reason)| (code, reason.to_string()))
+    }
+
+    /// The next received message's bytes, text or binary (for `RustWebSocketMultiplayerPeer`).
+    pub(crate) fn take_message(&mut self) -> Option<Vec<u8>> {
+        self.driver.next_message().map(|(data, _text)| data)
+    }
+
+    /// Sends `data` as one binary message (for `RustWebSocketMultiplayerPeer`).
+    pub(crate) fn send_binary(&mut self, data: &[u8]) -> Error {
+        self.send_bytes(data, false)
     }
 
     /// Godot reads the outbound limits at each send: a change applies to a live connection.
