@@ -864,6 +864,11 @@ impl HttpClient {
         if !out.is_empty() {
             *out = Vec::new(); // free the request buffer once it is on the wire
             *head_deadline = response_timeout.map(|t| Instant::now() + t);
+            if !blocking {
+                // As in Godot, the poll that sends the request ends in REQUESTING: a script
+                // always sees that status once, even when the answer is already there.
+                return Ok(());
+            }
         }
         let head_deadline = *head_deadline;
         // Read the head: parse what we have, read more only when it is incomplete. Bounded by
