@@ -21,6 +21,9 @@ Usage: scripts/autobahn.sh [--class=<WebSocket class>] [--cases=<patterns>] [--s
   --cases=a,b   case patterns (default 1.*,...,10.*; 12.* and 13.*, permessage-deflate, are always
                 excluded). A run with other cases is not recorded.
   --side=S      run only the client or only the server side (not recorded either)
+  --compression RustWebSocketPeer with compression_enabled (permessage-deflate) on both testees;
+                the default cases become 12.* and 13.* (the compression cases) and 1.*-10.*
+                still pass with it on (add them with --cases). Not recorded in docs/.
   --no-record   do not touch docs/
   --render      only rewrite docs/autobahn.md from docs/autobahn.json (no run)
   GODOT=/path   use this Godot instead of scripts/fetch-godot.sh's choice
@@ -37,12 +40,14 @@ cases=""
 side=both
 record=1
 render=0
+compression=0
 for arg in "$@"; do
 	case "$arg" in
 	--class=*) cls=${arg#--class=} ;;
 	--cases=*) cases=${arg#--cases=} ;;
 	--side=*) side=${arg#--side=} ;;
 	--no-record) record=0 ;;
+	--compression) compression=1 ;;
 	--render) render=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "autobahn.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
@@ -57,6 +62,12 @@ tools="$root/../shared/tools/autobahn"
 [ -x "$tools/run_fuzzingserver.sh" ] || { echo "autobahn.sh: $tools not found (shared/ beside the repo)" >&2; exit 2; }
 
 default_cases='["1.*","2.*","3.*","4.*","5.*","6.*","7.*","8.*","9.*","10.*"]'
+if [ "$compression" = 1 ]; then
+	# The testees turn compression_enabled on; the suite's compression cases are no longer excluded.
+	export RUSTNET_WS_COMPRESSION=1 AB_EXCLUDE='[]'
+	record=0
+	[ -n "$cases" ] || cases="12.*,13.*"
+fi
 if [ -n "$cases" ]; then
 	AB_CASES=$(python3 -c 'import json, sys; print(json.dumps([c for c in sys.argv[1].split(",") if c]))' "$cases")
 	[ "$AB_CASES" = "$default_cases" ] || record=0

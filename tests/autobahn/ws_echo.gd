@@ -33,6 +33,9 @@ static func new_peer(cls: String):
 	ws.inbound_buffer_size = BIG_BUFFER
 	ws.outbound_buffer_size = BIG_BUFFER
 	ws.max_queued_packets = MAX_QUEUED_PACKETS
+	# scripts/autobahn.sh --compression: permessage-deflate (RustNet's compression_enabled).
+	if OS.get_environment("RUSTNET_WS_COMPRESSION") == "1":
+		ws.set("compression_enabled", true)
 	return ws
 
 
