@@ -36,7 +36,8 @@ struct Pending {
     since: Instant,
 }
 
-enum Event {
+/// A change `poll()` reports as a signal once no peer is borrowed.
+pub(crate) enum Event {
     Connected(i32),
     Disconnected(i32),
 }
@@ -96,6 +97,14 @@ pub struct RustWebSocketMultiplayerPeer {
     /// ignored.
     #[var(get = get_handshake_timeout, set = set_handshake_timeout, usage_flags = [DEFAULT])]
     handshake_timeout: f64,
+    /// [i]RustNet only.[/i] If [code]true[/code], every peer this object makes (the server's
+    /// peers and the client's connection) offers (client) or accepts (server)
+    /// permessage-deflate compression, as [member RustWebSocketPeer.compression_enabled]; it is
+    /// agreed per connection, so peers without compression (Godot's
+    /// [WebSocketMultiplayerPeer]) still connect, uncompressed. Default [code]false[/code].
+    /// Read when a connection starts.
+    #[var(get = is_compression_enabled, set = set_compression_enabled, usage_flags = [DEFAULT])]
+    compression_enabled: bool,
 
     status: ConnectionStatus,
     unique_id: i32,
@@ -127,6 +136,7 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
             outbound_buffer_size: 65535,
             max_queued_packets: 4096,
             handshake_timeout: 3.0,
+            compression_enabled: false,
             status: ConnectionStatus::DISCONNECTED,
             unique_id: 0,
             server: false,
@@ -235,11 +245,7 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
     }
 
     fn poll(&mut self) {
-        let events = match self.status {
-            ConnectionStatus::DISCONNECTED => return,
-            _ if self.server => self.poll_server(),
-            _ => self.poll_client(),
-        };
+        let events = self.poll_events();
         // No peer is borrowed here: handlers may send packets or close this object.
         for event in events {
             let (signal, id) = match event {
@@ -398,7 +404,7 @@ impl RustWebSocketMultiplayerPeer {
     }
 
     #[func]
-    fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
+    pub(crate) fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
         self.supported_protocols = protocols;
     }
 
@@ -408,7 +414,7 @@ impl RustWebSocketMultiplayerPeer {
     }
 
     #[func]
-    fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
+    pub(crate) fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
         self.handshake_headers = protocols;
     }
 
@@ -457,12 +463,46 @@ impl RustWebSocketMultiplayerPeer {
     }
 
     #[func]
-    fn get_handshake_timeout(&self) -> f64 {
+    pub(crate) fn get_handshake_timeout(&self) -> f64 {
         self.handshake_timeout
+    }
+
+    #[func]
+    pub(crate) fn set_compression_enabled(&mut self, enabled: bool) {
+        self.compression_enabled = enabled;
+    }
+
+    #[func]
+    fn is_compression_enabled(&self) -> bool {
+        self.compression_enabled
     }
 }
 
 impl RustWebSocketMultiplayerPeer {
+    /// Advances the peer and returns what happened, without emitting (the caller emits once no
+    /// peer is borrowed; `RustWebSocketClient` emits on itself).
+    pub(crate) fn poll_events(&mut self) -> Vec<Event> {
+        match self.status {
+            ConnectionStatus::DISCONNECTED => Vec::new(),
+            _ if self.server => self.poll_server(),
+            _ => self.poll_client(),
+        }
+    }
+
+    /// Starts the client side over `ws`, a peer whose `connect_to_url` already returned OK
+    /// (for `RustWebSocketClient` with `gd_mp_api`, whose `get_peer(1)` is that peer).
+    pub(crate) fn start_client_over(&mut self, ws: Gd<RustWebSocketPeer>) -> Error {
+        if self.status != ConnectionStatus::DISCONNECTED {
+            godot_error!("{CLASS}: already active");
+            return Error::ERR_ALREADY_IN_USE;
+        }
+        self.clear();
+        self.peers.insert(1, ws);
+        self.client_since = Instant::now();
+        self.status = ConnectionStatus::CONNECTING;
+        Error::OK
+    }
+
     fn timeout(&self) -> Duration {
         Duration::from_secs_f64(self.handshake_timeout.min(86_400.0))
     }
@@ -478,6 +518,7 @@ impl RustWebSocketMultiplayerPeer {
             p.set_outbound_buffer_size(self.outbound_buffer_size);
             p.set_max_queued_packets(self.max_queued_packets);
             p.set_handshake_timeout(self.handshake_timeout);
+            p.set_compression_enabled(self.compression_enabled);
         }
         ws
     }
