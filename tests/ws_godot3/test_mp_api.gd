@@ -145,4 +145,4 @@ func test_plain_mode_is_inactive() -> void:
 	eq(c.get_unique_id(), 0, "unique id 0")
 	eq(c.get_available_packet_count(), 0, "no packets")
 	eq(c.put_packet(PackedByteArray([1])), ERR_UNCONFIGURED, "put_packet on the client itself")
-	eq(c.is_server(), false, "not a server")
+	eq(c.get_connection_status(), MultiplayerPeer.CONNECTION_DISCONNECTED, "DISCONNECTED")
