@@ -545,6 +545,7 @@ impl RustWebSocketClient {
                     self.signals().connection_succeeded().emit();
                 }
                 Event::Disconnected(id) => {
+                    mp.bind_mut().forget_peer(id);
                     self.emit_close_request(close_request.clone());
                     self.base_mut()
                         .emit_signal("peer_disconnected", &[i64::from(id).to_variant()]);

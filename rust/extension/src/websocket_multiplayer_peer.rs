@@ -250,7 +250,10 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
         for event in events {
             let (signal, id) = match event {
                 Event::Connected(id) => ("peer_connected", id),
-                Event::Disconnected(id) => ("peer_disconnected", id),
+                Event::Disconnected(id) => {
+                    self.forget_peer(id);
+                    ("peer_disconnected", id)
+                }
             };
             self.base_mut()
                 .emit_signal(signal, &[i64::from(id).to_variant()]);
@@ -480,7 +483,10 @@ impl RustWebSocketMultiplayerPeer {
 
 impl RustWebSocketMultiplayerPeer {
     /// Advances the peer and returns what happened, without emitting (the caller emits once no
-    /// peer is borrowed; `RustWebSocketClient` emits on itself).
+    /// peer is borrowed; `RustWebSocketClient` emits on itself). A server peer that left stays
+    /// in the map until the caller calls [`Self::forget_peer`] right before emitting its
+    /// `peer_disconnected`: as in Godot, each is erased and signalled in turn, so a handler
+    /// reacting to the first (SceneMultiplayer telling the others) still finds the second.
     pub(crate) fn poll_events(&mut self) -> Vec<Event> {
         match self.status {
             ConnectionStatus::DISCONNECTED => Vec::new(),
@@ -501,6 +507,11 @@ impl RustWebSocketMultiplayerPeer {
         self.client_since = Instant::now();
         self.status = ConnectionStatus::CONNECTING;
         Error::OK
+    }
+
+    /// Drops a peer that left (see [`Self::poll_events`]).
+    pub(crate) fn forget_peer(&mut self, id: i32) {
+        self.peers.remove(&id);
     }
 
     fn timeout(&self) -> Duration {
@@ -557,15 +568,22 @@ impl RustWebSocketMultiplayerPeer {
                 godot_error!("{CLASS}: put_packet(): peer not found: {target}");
                 return Error::ERR_INVALID_PARAMETER;
             };
-            // Like Godot, the server reports OK whatever the peer's send returned.
-            ws.bind_mut().send_binary(data);
+            // Like Godot, the server reports OK whatever the peer's send returned. A peer that
+            // closed in this poll (its peer_disconnected not emitted yet) is skipped quietly.
+            let mut p = ws.bind_mut();
+            if p.get_ready_state() == State::STATE_OPEN {
+                p.send_binary(data);
+            }
             return Error::OK;
         }
         for (id, ws) in self.peers.iter_mut() {
             if target != 0 && -target == *id {
                 continue;
             }
-            ws.bind_mut().send_binary(data);
+            let mut p = ws.bind_mut();
+            if p.get_ready_state() == State::STATE_OPEN {
+                p.send_binary(data);
+            }
         }
         Error::OK
     }
@@ -706,10 +724,8 @@ impl RustWebSocketMultiplayerPeer {
                 self.incoming.push_back((*id, msg));
             }
         }
-        for id in gone {
-            self.peers.remove(&id);
-            events.push(Event::Disconnected(id));
-        }
+        // Removed from `peers` by forget_peer, one by one as their signals go out.
+        events.extend(gone.into_iter().map(Event::Disconnected));
         events
     }
 
