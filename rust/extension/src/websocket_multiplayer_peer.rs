@@ -67,7 +67,8 @@ pub(crate) enum Event {
 /// [constant MultiplayerPeer.CONNECTION_DISCONNECTED]); Godot's client waits until the
 /// socket closes. Other differences: [method get_peer] returns a [RustWebSocketPeer]; the server
 /// accepts every waiting connection in each [method MultiplayerPeer.poll] (Godot: one per
-/// poll); a peer's [member RustWebSocketPeer.handshake_timeout] is set to
+/// poll); while [member MultiplayerPeer.refuse_new_connections] is on, new connections are
+/// closed as soon as they are accepted (Godot runs their WebSocket handshake first); a peer's [member RustWebSocketPeer.handshake_timeout] is set to
 /// [member handshake_timeout].
 #[derive(GodotClass)]
 #[class(tool, base = MultiplayerPeerExtension, rename = RustWebSocketMultiplayerPeer)]
@@ -649,10 +650,13 @@ impl RustWebSocketMultiplayerPeer {
         let mut events = Vec::new();
         let now = Instant::now();
         // Accept every waiting connection (Godot takes one per poll).
-        while !self.refuse_new_connections {
-            let Some(tcp) = self.listener.as_mut().and_then(|l| l.accept()) else {
-                break;
-            };
+        while let Some(tcp) = self.listener.as_mut().and_then(|l| l.accept()) {
+            if self.refuse_new_connections {
+                // Closed at once: the client fails now, instead of waiting in the listen
+                // backlog and, if it gave up meanwhile, being admitted later as a dead peer.
+                drop(tcp);
+                continue;
+            }
             let tcp = RustStreamPeerTcp::from_peer(tcp);
             let stream: Gd<StreamPeer> = match &self.tls_server_options {
                 None => tcp.upcast(),
