@@ -18,6 +18,12 @@ class Relay:
 		server.listen(0, "127.0.0.1")
 		return server.get_local_port()
 
+	## Bytes read but not yet written on (the other socket was full): nothing more is read
+	## that way until they are gone, so the relay never blocks the one thread that also polls
+	## both WebSocket ends.
+	var pending_up := PackedByteArray()
+	var pending_down := PackedByteArray()
+
 	func pump() -> void:
 		if a == null and server.is_connection_available():
 			a = server.take_connection()
@@ -29,18 +35,32 @@ class Relay:
 		b.poll()
 		if b.get_status() != StreamPeerTCP.STATUS_CONNECTED:
 			return
-		up += _move(a, b)
-		down += _move(b, a)
+		pending_up = _flush(b, pending_up)
+		if pending_up.is_empty():
+			var d := _read(a)
+			up += d.size()
+			pending_up = _flush(b, d)
+		pending_down = _flush(a, pending_down)
+		if pending_down.is_empty():
+			var d := _read(b)
+			down += d.size()
+			pending_down = _flush(a, d)
 
-	func _move(from: StreamPeerTCP, to: StreamPeerTCP) -> int:
+	func _read(from: StreamPeerTCP) -> PackedByteArray:
 		var n := from.get_available_bytes()
 		if n <= 0:
-			return 0
+			return PackedByteArray()
 		var r := from.get_partial_data(n)
+		return r[1] if r[0] == OK else PackedByteArray()
+
+	## Writes what the socket takes now (never blocks); returns the rest.
+	func _flush(to: StreamPeerTCP, data: PackedByteArray) -> PackedByteArray:
+		if data.is_empty():
+			return data
+		var r := to.put_partial_data(data)
 		if r[0] != OK:
-			return 0
-		to.put_data(r[1])
-		return r[1].size()
+			return PackedByteArray()
+		return data.slice(r[1])
 
 	func stop() -> void:
 		if a:
