@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # demo.sh - the main job: the Godot docs' HTTPClient tutorial, run with RustHTTPClient.
 set -euo pipefail
+if [ "${1:-}" = multiplayer ]; then shift; exec "$(dirname "$0")/demo_multiplayer.sh" "$@"; fi
 
 usage() {
 	cat <<'USAGE'
 Usage: scripts/demo.sh [--builtin] [URL] [--help]
+       scripts/demo.sh multiplayer [--help]   (the multiplayer demo: scripts/demo_multiplayer.sh)
 
 Runs the HTTPClient tutorial of the Godot docs, ported to Godot 4 with only the class renamed
 (godot_project/demo/http_tutorial.gd), in headless Godot, and prints its transcript.

@@ -12,6 +12,8 @@ Runs, in order:
   3. scripts/build.sh (release build, addon installed into godot_project/, project imported)
   4. every GDScript suite under tests/ in headless Godot, against loopback servers this
      script starts (and stops)
+  5. scripts/mp_processes.sh: multiplayer sessions across separate Godot processes (a server
+     and three clients each, built-in and RustNet mixed); each process counts as one case
 Ends with one line "N passed, N failed" counting the GDScript cases. Exits non-zero on any
 failure, any SCRIPT ERROR in Godot's output, or a Godot crash or time-out.
 
@@ -237,6 +239,25 @@ if [ -z "$summary" ]; then
 elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	problems+=("Godot exited with code $rc")
 	failed=1
+fi
+
+# --- multiplayer across separate Godot processes (server + clients; tests/mp_processes) -------
+# Runs with the whole suite, or when --dir/--filter names mp_processes.
+if [ "${#runner_args[@]}" -eq 0 ] || printf '%s\n' "${runner_args[@]}" | grep -q mp_processes; then
+	step "multiplayer across Godot processes (scripts/mp_processes.sh)"
+	mp_log="$run_dir/mp_processes.log"
+	set +e
+	GODOT="$godot" timeout 600 scripts/mp_processes.sh 2>&1 | tee "$mp_log"
+	set -e
+	mp_summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$mp_log" | tail -n 1 || true)
+	if [ -n "$mp_summary" ]; then
+		mp_failed=${mp_summary#*, }
+		passed=$((passed + ${mp_summary%% passed*}))
+		failed=$((failed + ${mp_failed%% failed*}))
+	else
+		problems+=("scripts/mp_processes.sh ended without a summary line")
+		failed=$((failed + 1))
+	fi
 fi
 
 echo

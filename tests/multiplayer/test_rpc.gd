@@ -132,3 +132,37 @@ func test_wss() -> void:
 		var pair := await _session(RustWebSocketMultiplayerPeer, client_class, TLSOptions.server(key, cert), TLSOptions.client(ca))
 		check(not pair.is_empty(), "wss session with %s" % client_class.new().get_class())
 		teardown()
+
+
+## Two clients leave at once: in each peer_disconnected handler the server sends to the other
+## client (as SceneMultiplayer's relay does) and gets OK, as with Godot's server (which erases
+## and signals the peers one by one).
+func test_two_clients_leave_together() -> void:
+	for server_class in [WebSocketMultiplayerPeer, RustWebSocketMultiplayerPeer]:
+		var sp = server_class.new()
+		var port := listen(sp)
+		var ids: Array = []
+		var results: Array = []
+		sp.peer_connected.connect(func(id): ids.append(id))
+		sp.peer_disconnected.connect(func(id):
+			ids.erase(id)
+			for other in ids:
+				sp.set_target_peer(other)
+				results.append(sp.put_packet(PackedByteArray([1, 2, 3]))))
+		var a := RustWebSocketMultiplayerPeer.new()
+		var b := RustWebSocketMultiplayerPeer.new()
+		a.create_client("ws://127.0.0.1:%d" % port)
+		b.create_client("ws://127.0.0.1:%d" % port)
+		var connected := func():
+			for p in [sp, a, b]:
+				p.poll()
+			return ids.size() == 2 and a.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED \
+					and b.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED
+		if not check(await until(connected), "%s: two clients connected" % sp.get_class()):
+			sp.close()
+			continue
+		a.close()
+		b.close()
+		check(await until(func(): sp.poll(); return ids.is_empty()), "%s: both left" % sp.get_class())
+		check(results.all(func(r): return r == OK), "%s: sends from the handler: %s" % [sp.get_class(), results])
+		sp.close()

@@ -160,6 +160,19 @@ func test_refuse_new_connections() -> void:
 			cp2.poll()
 			return cp2.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED and events.has(cp2.get_unique_id())
 		check(await until(admitted), cls + ": client admitted after refuse_new_connections = false")
+		# The client that gave up while refused must not turn up later as a peer: poll on
+		# until the server has seen the admitted client's first packet (a round trip after
+		# any stale connection was accepted) and check it was the only peer_connected.
+		cp2.put_packet(PackedByteArray([7]))
+		var got_packet := func():
+			sp.poll()
+			cp2.poll()
+			return sp.get_available_packet_count() > 0
+		check(await until(got_packet), cls + ": packet from the admitted client")
+		for i in 30:
+			sp.poll()
+			await frame()
+		eq(events, [cp2.get_unique_id()], cls + ": only the admitted client connected (no ghost of the refused one)")
 		cp.close()
 		cp2.close()
 		sp.close()
@@ -187,3 +200,38 @@ func test_server_handshake_timeout() -> void:
 		check(took >= 400 and took < 3000, cls + ": after about handshake_timeout: %d ms" % took)
 		tcp.disconnect_from_host()
 		sp.close()
+
+
+## The largest packet: outbound_buffer_size bytes go through (ours and the built-in alike, each
+## pairing), one more is ERR_OUT_OF_MEMORY. (MultiplayerPeer.get_max_packet_size() is not
+## exposed to scripts; both classes compute outbound_buffer_size - 9 for it internally.)
+func test_largest_packet() -> void:
+	var classes := [WebSocketMultiplayerPeer, RustWebSocketMultiplayerPeer]
+	for server_class in classes:
+		for client_class in classes:
+			var sp = server_class.new()
+			var port := listen(sp)
+			var cp = client_class.new()
+			cp.create_client("ws://127.0.0.1:%d" % port)
+			var what := "%s <- %s" % [sp.get_class(), cp.get_class()]
+			var up := func():
+				sp.poll()
+				cp.poll()
+				return cp.get_connection_status() == MultiplayerPeer.CONNECTION_CONNECTED
+			if not check(await until(up), what + ": connected"):
+				sp.close()
+				continue
+			var big := PackedByteArray()
+			big.resize(65536)
+			eq(cp.put_packet(big), ERR_OUT_OF_MEMORY, what + ": 65536 bytes refused")
+			big.resize(65535)
+			big[65534] = 7
+			eq(cp.put_packet(big), OK, what + ": 65535 bytes accepted")
+			var got := func():
+				sp.poll()
+				cp.poll()
+				return sp.get_available_packet_count() > 0
+			if check(await until(got), what + ": the packet arrived"):
+				eq(sp.get_packet(), big, what + ": intact")
+			cp.close()
+			sp.close()

@@ -36,7 +36,8 @@ struct Pending {
     since: Instant,
 }
 
-enum Event {
+/// A change `poll()` reports as a signal once no peer is borrowed.
+pub(crate) enum Event {
     Connected(i32),
     Disconnected(i32),
 }
@@ -66,7 +67,8 @@ enum Event {
 /// [constant MultiplayerPeer.CONNECTION_DISCONNECTED]); Godot's client waits until the
 /// socket closes. Other differences: [method get_peer] returns a [RustWebSocketPeer]; the server
 /// accepts every waiting connection in each [method MultiplayerPeer.poll] (Godot: one per
-/// poll); a peer's [member RustWebSocketPeer.handshake_timeout] is set to
+/// poll); while [member MultiplayerPeer.refuse_new_connections] is on, new connections are
+/// closed as soon as they are accepted (Godot runs their WebSocket handshake first); a peer's [member RustWebSocketPeer.handshake_timeout] is set to
 /// [member handshake_timeout].
 #[derive(GodotClass)]
 #[class(tool, base = MultiplayerPeerExtension, rename = RustWebSocketMultiplayerPeer)]
@@ -96,6 +98,14 @@ pub struct RustWebSocketMultiplayerPeer {
     /// ignored.
     #[var(get = get_handshake_timeout, set = set_handshake_timeout, usage_flags = [DEFAULT])]
     handshake_timeout: f64,
+    /// [i]RustNet only.[/i] If [code]true[/code], every peer this object makes (the server's
+    /// peers and the client's connection) offers (client) or accepts (server)
+    /// permessage-deflate compression, as [member RustWebSocketPeer.compression_enabled]; it is
+    /// agreed per connection, so peers without compression (Godot's
+    /// [WebSocketMultiplayerPeer]) still connect, uncompressed. Default [code]false[/code].
+    /// Read when a connection starts.
+    #[var(get = is_compression_enabled, set = set_compression_enabled, usage_flags = [DEFAULT])]
+    compression_enabled: bool,
 
     status: ConnectionStatus,
     unique_id: i32,
@@ -127,6 +137,7 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
             outbound_buffer_size: 65535,
             max_queued_packets: 4096,
             handshake_timeout: 3.0,
+            compression_enabled: false,
             status: ConnectionStatus::DISCONNECTED,
             unique_id: 0,
             server: false,
@@ -235,16 +246,15 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
     }
 
     fn poll(&mut self) {
-        let events = match self.status {
-            ConnectionStatus::DISCONNECTED => return,
-            _ if self.server => self.poll_server(),
-            _ => self.poll_client(),
-        };
+        let events = self.poll_events();
         // No peer is borrowed here: handlers may send packets or close this object.
         for event in events {
             let (signal, id) = match event {
                 Event::Connected(id) => ("peer_connected", id),
-                Event::Disconnected(id) => ("peer_disconnected", id),
+                Event::Disconnected(id) => {
+                    self.forget_peer(id);
+                    ("peer_disconnected", id)
+                }
             };
             self.base_mut()
                 .emit_signal(signal, &[i64::from(id).to_variant()]);
@@ -398,7 +408,7 @@ impl RustWebSocketMultiplayerPeer {
     }
 
     #[func]
-    fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
+    pub(crate) fn set_supported_protocols(&mut self, protocols: PackedStringArray) {
         self.supported_protocols = protocols;
     }
 
@@ -408,7 +418,7 @@ impl RustWebSocketMultiplayerPeer {
     }
 
     #[func]
-    fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
+    pub(crate) fn set_handshake_headers(&mut self, protocols: PackedStringArray) {
         self.handshake_headers = protocols;
     }
 
@@ -457,12 +467,54 @@ impl RustWebSocketMultiplayerPeer {
     }
 
     #[func]
-    fn get_handshake_timeout(&self) -> f64 {
+    pub(crate) fn get_handshake_timeout(&self) -> f64 {
         self.handshake_timeout
+    }
+
+    #[func]
+    pub(crate) fn set_compression_enabled(&mut self, enabled: bool) {
+        self.compression_enabled = enabled;
+    }
+
+    #[func]
+    fn is_compression_enabled(&self) -> bool {
+        self.compression_enabled
     }
 }
 
 impl RustWebSocketMultiplayerPeer {
+    /// Advances the peer and returns what happened, without emitting (the caller emits once no
+    /// peer is borrowed; `RustWebSocketClient` emits on itself). A server peer that left stays
+    /// in the map until the caller calls [`Self::forget_peer`] right before emitting its
+    /// `peer_disconnected`: as in Godot, each is erased and signalled in turn, so a handler
+    /// reacting to the first (SceneMultiplayer telling the others) still finds the second.
+    pub(crate) fn poll_events(&mut self) -> Vec<Event> {
+        match self.status {
+            ConnectionStatus::DISCONNECTED => Vec::new(),
+            _ if self.server => self.poll_server(),
+            _ => self.poll_client(),
+        }
+    }
+
+    /// Starts the client side over `ws`, a peer whose `connect_to_url` already returned OK
+    /// (for `RustWebSocketClient` with `gd_mp_api`, whose `get_peer(1)` is that peer).
+    pub(crate) fn start_client_over(&mut self, ws: Gd<RustWebSocketPeer>) -> Error {
+        if self.status != ConnectionStatus::DISCONNECTED {
+            godot_error!("{CLASS}: already active");
+            return Error::ERR_ALREADY_IN_USE;
+        }
+        self.clear();
+        self.peers.insert(1, ws);
+        self.client_since = Instant::now();
+        self.status = ConnectionStatus::CONNECTING;
+        Error::OK
+    }
+
+    /// Drops a peer that left (see [`Self::poll_events`]).
+    pub(crate) fn forget_peer(&mut self, id: i32) {
+        self.peers.remove(&id);
+    }
+
     fn timeout(&self) -> Duration {
         Duration::from_secs_f64(self.handshake_timeout.min(86_400.0))
     }
@@ -478,6 +530,7 @@ impl RustWebSocketMultiplayerPeer {
             p.set_outbound_buffer_size(self.outbound_buffer_size);
             p.set_max_queued_packets(self.max_queued_packets);
             p.set_handshake_timeout(self.handshake_timeout);
+            p.set_compression_enabled(self.compression_enabled);
         }
         ws
     }
@@ -516,15 +569,22 @@ impl RustWebSocketMultiplayerPeer {
                 godot_error!("{CLASS}: put_packet(): peer not found: {target}");
                 return Error::ERR_INVALID_PARAMETER;
             };
-            // Like Godot, the server reports OK whatever the peer's send returned.
-            ws.bind_mut().send_binary(data);
+            // Like Godot, the server reports OK whatever the peer's send returned. A peer that
+            // closed in this poll (its peer_disconnected not emitted yet) is skipped quietly.
+            let mut p = ws.bind_mut();
+            if p.get_ready_state() == State::STATE_OPEN {
+                p.send_binary(data);
+            }
             return Error::OK;
         }
         for (id, ws) in self.peers.iter_mut() {
             if target != 0 && -target == *id {
                 continue;
             }
-            ws.bind_mut().send_binary(data);
+            let mut p = ws.bind_mut();
+            if p.get_ready_state() == State::STATE_OPEN {
+                p.send_binary(data);
+            }
         }
         Error::OK
     }
@@ -590,10 +650,13 @@ impl RustWebSocketMultiplayerPeer {
         let mut events = Vec::new();
         let now = Instant::now();
         // Accept every waiting connection (Godot takes one per poll).
-        while !self.refuse_new_connections {
-            let Some(tcp) = self.listener.as_mut().and_then(|l| l.accept()) else {
-                break;
-            };
+        while let Some(tcp) = self.listener.as_mut().and_then(|l| l.accept()) {
+            if self.refuse_new_connections {
+                // Closed at once: the client fails now, instead of waiting in the listen
+                // backlog and, if it gave up meanwhile, being admitted later as a dead peer.
+                drop(tcp);
+                continue;
+            }
             let tcp = RustStreamPeerTcp::from_peer(tcp);
             let stream: Gd<StreamPeer> = match &self.tls_server_options {
                 None => tcp.upcast(),
@@ -665,10 +728,8 @@ impl RustWebSocketMultiplayerPeer {
                 self.incoming.push_back((*id, msg));
             }
         }
-        for id in gone {
-            self.peers.remove(&id);
-            events.push(Event::Disconnected(id));
-        }
+        // Removed from `peers` by forget_peer, one by one as their signals go out.
+        events.extend(gone.into_iter().map(Event::Disconnected));
         events
     }
 

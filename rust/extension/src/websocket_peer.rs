@@ -508,7 +508,7 @@ impl RustWebSocketPeer {
     }
 
     #[func]
-    fn set_compression_enabled(&mut self, enabled: bool) {
+    pub(crate) fn set_compression_enabled(&mut self, enabled: bool) {
         self.compression_enabled = enabled;
     }
 
@@ -520,7 +520,7 @@ impl RustWebSocketPeer {
     /// [i]RustNet only.[/i] [code]true[/code] when the current (or last) connection agreed
     /// permessage-deflate in its handshake.
     #[func]
-    fn is_compression_agreed(&self) -> bool {
+    pub(crate) fn is_compression_agreed(&self) -> bool {
         self.driver.compression_agreed()
     }
 }
