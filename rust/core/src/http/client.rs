@@ -850,6 +850,22 @@ impl HttpClient {
         let Some(conn) = self.conn.as_mut() else {
             return self.fail_hard(HttpError::Connection("connection lost".into()));
         };
+        if *sent == 0 && !out.is_empty() {
+            // Bytes that arrived before this request was sent answer no request of ours (e.g. a
+            // body longer than its Content-Length). Read as this request's response, they would
+            // be an injected response: the framing is in doubt, so the connection is closed.
+            let stray = if self.recv.len() > 0 {
+                true
+            } else {
+                let mut probe = [0u8; 1];
+                matches!(conn.read(&mut probe, false), Ok(Some(n)) if n > 0)
+            };
+            if stray {
+                return self.fail_hard(protocol(
+                    "the server sent bytes that belong to no request; closing the connection",
+                ));
+            }
+        }
         while *sent < out.len() {
             match conn.write(&out[*sent..], blocking) {
                 Ok(0) => return Ok(()), // socket buffer full; continue next poll
