@@ -52,8 +52,9 @@ func test_handshake_101_without_upgrade() -> void:
 func test_handshake_unoffered_extension() -> void:
 	# Without our offer, an extension in the answer is ignored (as Godot does): the connection
 	# opens uncompressed, and the server's compressed (RSV1) frame is then a protocol error.
-	var r := await _closed_with("hs_unoffered_extension", 1002)
-	check(WebSocketPeer.STATE_OPEN in r.states, "opened (states %s)" % [r.states])
+	# (The handshake and the frame may be handled in one poll, so OPEN may never be seen; the
+	# close code 1002, not a failed handshake's -1, shows the connection opened.)
+	await _closed_with("hs_unoffered_extension", 1002)
 
 
 func test_handshake_unoffered_subprotocol() -> void:

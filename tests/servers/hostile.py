@@ -19,8 +19,9 @@ Listens on ephemeral 127.0.0.1 ports and writes ONE JSON line to the state file:
 
 Every scenario is bounded: it sends at most a fixed amount (e.g. 128 MiB for the endless
 ones, stopping as soon as the peer goes away), and every socket has a time-out, so a peer
-that stops reading ends the scenario instead of hanging a thread.  ``SCENARIOS`` and
-``ATTACKS`` below list every route with a one-line description.
+that stops reading ends the scenario instead of hanging a thread.  The tables ``HTTP``,
+``WS``, ``ATTACKS`` and ``RAW_TLS`` below list every route; docs/hostile.md describes each
+case and what RustNet does with it.
 """
 
 from __future__ import annotations

@@ -1091,6 +1091,18 @@ impl HttpClient {
                 match eof {
                     Err(e) => self.fail_hard(e),
                     Ok(true) => {
+                        // Over TLS, a close without close_notify could be an attacker cutting
+                        // the body short, and nothing else marks where it ends: an error.
+                        if self
+                            .conn
+                            .as_ref()
+                            .is_some_and(|c| !c.end_is_authenticated())
+                        {
+                            return self.fail_hard(protocol(
+                                "the TLS connection ended without close_notify, so this body \
+                                 (delimited only by the close) may be truncated",
+                            ));
+                        }
                         // The server's close ends this body: that is success (Godot: DISCONNECTED).
                         self.close();
                         Ok(())
