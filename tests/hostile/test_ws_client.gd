@@ -70,7 +70,7 @@ func test_handshake_silent_server_times_out() -> void:
 
 
 func test_handshake_dripped_one_byte_at_a_time() -> void:
-	var r := await ws_client("hs_drip", {"seconds": 3.0, "on_open": func(ws): pass})
+	var r := await ws_client("hs_drip", {"seconds": 3.0})
 	check(WebSocketPeer.STATE_OPEN in r.states, "opened (states %s)" % [r.states])
 	check(r.packets.has("dripped"), "the dripped message arrived (%s)" % [r.packets])
 	finish()

@@ -87,7 +87,7 @@ func test_ping_flood_client_never_reads_pongs() -> void:
 
 
 func test_pong_flood() -> void:
-	var r := await ws_server("pong_flood", {"seconds": 6.0, "on_open": func(ws): pass})
+	var r := await ws_server("pong_flood", {"seconds": 6.0})
 	check(r.packets.has("done"), "the message after the flood arrived (%s)" % [r.packets])
 	finish()
 
@@ -97,7 +97,6 @@ func test_client_never_reads_outbound_bounded() -> void:
 	var payload := PackedByteArray()
 	payload.resize(60000)
 	# Each frame (poll first) the server sends one more 60 kB message until one is refused.
-	var on_open := func(ws): state.open = true
 	var server = track(RustTCPServer.new())
 	eq(server.listen(0, HOST), OK, "listen")
 	var ws = new_ws()

@@ -194,10 +194,9 @@ func new_ws():
 
 ## Drives `ws` until CLOSED (or the deadline), collecting packets. Returns
 ## {states, packets, code, reason, state}.
-func ws_run(ws, seconds := 10.0, on_open := Callable()) -> Dictionary:
+func ws_run(ws, seconds := 10.0) -> Dictionary:
 	var r := {"states": [], "packets": []}
 	var deadline := Time.get_ticks_msec() + int(seconds * 1000.0)
-	var opened := false
 	while Time.get_ticks_msec() < deadline:
 		tcall(ws, &"poll")
 		var s: int = tcall(ws, &"get_ready_state")
@@ -205,10 +204,6 @@ func ws_run(ws, seconds := 10.0, on_open := Callable()) -> Dictionary:
 		while tcall(ws, &"get_available_packet_count") > 0:
 			var pkt: PackedByteArray = tcall(ws, &"get_packet")
 			r.packets.append(pkt.get_string_from_utf8() if tcall(ws, &"was_string_packet") else pkt)
-		if s == WebSocketPeer.STATE_OPEN and not opened:
-			opened = true
-			if on_open.is_valid():
-				on_open.call(ws)
 		if s == WebSocketPeer.STATE_CLOSED:
 			break
 		await frame()
@@ -225,7 +220,7 @@ func ws_client(name: String, opts := {}) -> Dictionary:
 		ws.set(k, opts.props[k])
 	var err = tcall(ws, &"connect_to_url", ["ws://%s:%d/ws/%s" % [HOST, port(), name]])
 	eq(err, OK, "connect_to_url")
-	var r := await ws_run(ws, opts.get("seconds", 10.0), opts.get("on_open", Callable()))
+	var r := await ws_run(ws, opts.get("seconds", 10.0))
 	r.ws = ws
 	return r
 
@@ -275,6 +270,6 @@ func ws_server(name: String, opts := {}) -> Dictionary:
 	if tcall(server, &"is_connection_available"):
 		accepted = tcall(ws, &"accept_stream", [tcall(server, &"take_connection")]) == OK
 	check(accepted, "the attacker's connection was accepted")
-	var r := await ws_run(ws, opts.get("seconds", 10.0), opts.get("on_open", Callable()))
+	var r := await ws_run(ws, opts.get("seconds", 10.0))
 	r.ws = ws
 	return r
