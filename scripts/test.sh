@@ -188,6 +188,16 @@ wait_for_file "$run_dir/ws-node.json" "${pids[-1]}" "ws_echo_node.js" || { cat "
 export RUSTNET_WS_PY_PORT=$(json_field "$run_dir/ws-py.json" port)
 export RUSTNET_WS_NODE_PORT=$(json_field "$run_dir/ws-node.json" port)
 
+# The hostile peers of tests/hostile (tests/servers/hostile.py): servers that misbehave on
+# purpose, and on request a client that attacks a Godot server.
+python3 tests/servers/hostile.py --state-file "$run_dir/hostile.json" \
+	--cert "$cert_dir/server-rsa.pem" --key "$cert_dir/server-rsa.key" >"$run_dir/hostile.log" 2>&1 &
+pids+=($!)
+wait_for_file "$run_dir/hostile.json" "${pids[-1]}" "hostile.py" || { cat "$run_dir/hostile.log" >&2; exit 1; }
+export RUSTNET_HOSTILE_PORT=$(json_field "$run_dir/hostile.json" port)
+export RUSTNET_HOSTILE_TLS_PORT=$(json_field "$run_dir/hostile.json" tls_port)
+export RUSTNET_HOSTILE_RAW_TLS=$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["raw_tls"]))' "$run_dir/hostile.json")
+
 # openssl s_server -www (TLS 1.3 only): it cannot report an ephemeral port, so take a free one
 # and try again if another process grabbed it first.
 for attempt in 1 2 3 4 5; do

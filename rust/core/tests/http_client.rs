@@ -329,6 +329,28 @@ fn bytes_after_a_body_poison_the_connection() {
 }
 
 #[test]
+fn bytes_after_a_body_are_not_the_next_response() {
+    // The script sends its next request straight after the body, without an idle poll: the
+    // stray response already buffered must not be taken as that request's answer.
+    let port = serve(vec![Reply::Send(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\ninjected",
+    )]);
+    let mut client = HttpClient::default();
+    let mut seen = Seen::default();
+    connect(&mut client, port, &mut seen);
+    exchange(&mut client, GET, &mut seen);
+    assert_eq!(seen.body, b"a");
+    assert_eq!(client.status(), Connected);
+    client.request(GET, "/next", &[] as &[&str], b"").unwrap();
+    let err = client.poll().unwrap_err();
+    assert!(
+        err.message().unwrap().contains("belong to no request"),
+        "{err}"
+    );
+    assert_eq!(client.status(), ConnectionError);
+}
+
+#[test]
 fn fresh_client_and_argument_errors_match_godot() {
     let mut client = HttpClient::default();
     assert_eq!(client.status(), Disconnected);

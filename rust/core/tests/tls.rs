@@ -246,3 +246,92 @@ fn handshake_timeout_ends_a_silent_server() {
     assert_eq!(status, Status::TlsHandshakeError);
     assert!(matches!(err, Some(HttpError::Timeout(_))), "{err:?}");
 }
+
+/// A TLS server that answers one request with a body delimited only by the close, then
+/// closes: after close_notify when `notify`, or by dropping the TCP stream without it.
+fn close_delimited_server(notify: bool) -> u16 {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(LEAF.as_bytes())
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(KEY.as_bytes()).unwrap();
+    let config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let Ok((tcp, _)) = listener.accept() else {
+            return;
+        };
+        let Ok(conn) = ServerConnection::new(Arc::new(config)) else {
+            return;
+        };
+        let mut tls = StreamOwned::new(conn, tcp);
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match tls.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello");
+        if notify {
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+        let _ = tls.sock.shutdown(std::net::Shutdown::Both);
+    });
+    port
+}
+
+/// Reads a close-delimited body; returns the body, the final status and the last error.
+fn read_close_delimited(notify: bool) -> (Vec<u8>, Status, Option<HttpError>) {
+    let port = close_delimited_server(notify);
+    let mut client = HttpClient::default();
+    let (status, err) = connect(&mut client, "localhost", port, options(Some(CA), false, ""));
+    assert_eq!(status, Status::Connected, "{err:?}");
+    client.request(0, "/", &[] as &[&str], b"").unwrap();
+    let mut body = Vec::new();
+    let mut last = None;
+    for _ in 0..20_000 {
+        match client.status() {
+            Status::Requesting => {
+                if let Err(e) = client.poll() {
+                    last = Some(e);
+                }
+            }
+            Status::Body => {
+                let mut chunk = Vec::new();
+                if let Err(e) = client.read_response_body_chunk(&mut chunk) {
+                    last = Some(e);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            _ => break,
+        }
+        thread::sleep(Duration::from_micros(250));
+    }
+    (body, client.status(), last)
+}
+
+#[test]
+fn close_delimited_body_needs_close_notify() {
+    let (body, status, err) = read_close_delimited(true);
+    assert_eq!(body, b"hello");
+    assert_eq!(status, Status::Disconnected, "{err:?}");
+
+    // Without close_notify the body may have been cut: the bytes that came, then an error.
+    let (body, status, err) = read_close_delimited(false);
+    assert_eq!(body, b"hello");
+    assert_eq!(status, Status::ConnectionError);
+    let err = err.expect("an error");
+    assert!(
+        err.message().unwrap_or_default().contains("close_notify"),
+        "{err}"
+    );
+}

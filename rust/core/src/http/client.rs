@@ -850,6 +850,22 @@ impl HttpClient {
         let Some(conn) = self.conn.as_mut() else {
             return self.fail_hard(HttpError::Connection("connection lost".into()));
         };
+        if *sent == 0 && !out.is_empty() {
+            // Bytes that arrived before this request was sent answer no request of ours (e.g. a
+            // body longer than its Content-Length). Read as this request's response, they would
+            // be an injected response: the framing is in doubt, so the connection is closed.
+            let stray = if self.recv.len() > 0 {
+                true
+            } else {
+                let mut probe = [0u8; 1];
+                matches!(conn.read(&mut probe, false), Ok(Some(n)) if n > 0)
+            };
+            if stray {
+                return self.fail_hard(protocol(
+                    "the server sent bytes that belong to no request; closing the connection",
+                ));
+            }
+        }
         while *sent < out.len() {
             match conn.write(&out[*sent..], blocking) {
                 Ok(0) => return Ok(()), // socket buffer full; continue next poll
@@ -1075,6 +1091,18 @@ impl HttpClient {
                 match eof {
                     Err(e) => self.fail_hard(e),
                     Ok(true) => {
+                        // Over TLS, a close without close_notify could be an attacker cutting
+                        // the body short, and nothing else marks where it ends: an error.
+                        if self
+                            .conn
+                            .as_ref()
+                            .is_some_and(|c| !c.end_is_authenticated())
+                        {
+                            return self.fail_hard(protocol(
+                                "the TLS connection ended without close_notify, so this body \
+                                 (delimited only by the close) may be truncated",
+                            ));
+                        }
                         // The server's close ends this body: that is success (Godot: DISCONNECTED).
                         self.close();
                         Ok(())

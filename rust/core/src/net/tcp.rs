@@ -84,6 +84,12 @@ pub trait Transport {
     /// close_notify), best effort and without blocking. A plain socket needs nothing: dropping
     /// it closes it.
     fn shutdown(&mut self) {}
+    /// Whether the end of stream (a read of 0) was the peer's deliberate end rather than a
+    /// connection someone cut: TLS needs the peer's close_notify for that. A plain socket has
+    /// no way to tell, so `true`. A body that only the close delimits is complete only then.
+    fn end_is_authenticated(&self) -> bool {
+        true
+    }
 }
 
 /// A connected TCP stream.

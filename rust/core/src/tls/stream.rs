@@ -324,6 +324,10 @@ impl Transport for TlsStream {
         self.inner.set_nodelay(enabled)
     }
 
+    fn end_is_authenticated(&self) -> bool {
+        self.close_notify_received()
+    }
+
     /// Queues close_notify and sends it as far as the transport takes it now (never blocks).
     fn shutdown(&mut self) {
         self.conn.send_close_notify();
