@@ -15,7 +15,8 @@ Runs, in order:
      script starts (and stops)
   5. the new-user check: an empty Godot project in a temporary folder, the zip unzipped into it
      as the Asset Library would, imported, then tests/new_user/new_user.gd uses every class
-     once; and every [libraries]/[icons] path of the zip's manifest is in the zip
+     once, and a headless editor opens each class in the F1 help (tests/new_user/help_check);
+     and every [libraries]/[icons] path of the zip's manifest is in the zip
 Ends with one line "N passed, N failed" counting the GDScript cases and the new-user checks
 (use --skip-new-user to leave step 5 out). Exits non-zero on any
 failure, any SCRIPT ERROR in Godot's output, or a Godot crash or time-out.
@@ -293,6 +294,21 @@ PY
 	fi
 	if grep -q 'SCRIPT ERROR' "$nlog"; then
 		echo "NEWUSER FAIL new_user.gd without SCRIPT ERROR"
+	fi
+	# The editor: each class opened in the F1 help (tests/new_user/help_check, an editor plugin
+	# enabled in this project only).
+	mkdir -p "$proj/addons/rustnet_help_check"
+	cp tests/new_user/help_check/plugin.cfg tests/new_user/help_check/plugin.gd "$proj/addons/rustnet_help_check/"
+	printf '\n[editor_plugins]\n\nenabled=PackedStringArray("res://addons/rustnet_help_check/plugin.cfg")\n' >>"$proj/project.godot"
+	local hlog="$run_dir/new-user-editor.log" hrc=0
+	timeout 300 "$godot" --headless --editor --path "$proj" >"$hlog" 2>&1 || hrc=$?
+	grep '^NEWUSER ' "$hlog" | grep -v '^NEWUSER HELP DONE' || true
+	if ! grep -qx 'NEWUSER HELP DONE' "$hlog"; then
+		echo "NEWUSER FAIL editor help check finished: no NEWUSER HELP DONE (exit code $hrc)"
+		tail -n 30 "$hlog"
+	fi
+	if grep -q 'SCRIPT ERROR' "$hlog"; then
+		echo "NEWUSER FAIL editor help check without SCRIPT ERROR"
 	fi
 }
 if [ "$skip_new_user" = 0 ]; then
