@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# demo.sh - the main job: the Godot docs' HTTPClient tutorial, run with RustHTTPClient.
+# demo.sh - the demo: the main scene's showcase (default), the HTTPClient tutorial, multiplayer.
 set -euo pipefail
 if [ "${1:-}" = multiplayer ]; then shift; exec "$(dirname "$0")/demo_multiplayer.sh" "$@"; fi
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/demo.sh [--builtin] [URL] [--help]
-       scripts/demo.sh multiplayer [--help]   (the multiplayer demo: scripts/demo_multiplayer.sh)
+Usage: scripts/demo.sh                               the showcase (default)
+       scripts/demo.sh tutorial [--builtin] [URL]    the HTTPClient tutorial
+       scripts/demo.sh multiplayer [...]             the multiplayer demo (scripts/demo_multiplayer.sh)
+       scripts/demo.sh --help
 
-Runs the HTTPClient tutorial of the Godot docs, ported to Godot 4 with only the class renamed
-(godot_project/demo/http_tutorial.gd), in headless Godot, and prints its transcript.
+(no arguments) builds and installs the addon (scripts/build.sh), starts the loopback scenario
+server (tests/servers/http_scenarios.py) and runs the demo project's main scene
+(godot_project/demo/main.tscn) headless as a scripted showcase (godot_project/demo/showcase.gd):
+its HTTP panel sends four requests and its WebSocket chat panel hosts a chat that a second panel
+joins, messages go both ways and the guest closes with code 4000 — once with the RustNet classes,
+once with Godot's built-ins (the scene's "built-in vs RustNet" switch). Prints the transcript;
+exits non-zero unless it ends with SHOWCASE DONE. Open the same scene in the editor (F5) to use
+the panels yourself.
+
+tutorial: runs the HTTPClient tutorial of the Godot docs, ported to Godot 4 with only the class
+renamed (godot_project/demo/http_tutorial.gd), in headless Godot, and prints its transcript.
+(`scripts/demo.sh URL` and `scripts/demo.sh --builtin` also mean the tutorial.)
 
   (no URL)    builds and installs the addon (scripts/build.sh), starts the loopback scenario
               server (tests/servers/http_scenarios.py) and runs the tutorial twice against it:
@@ -21,9 +33,17 @@ Runs the HTTPClient tutorial of the Godot docs, ported to Godot 4 with only the 
               (godot_project/demo/http_tutorial_builtin.gd), for comparison
   GODOT=/path use this Godot instead of scripts/fetch-godot.sh's choice
 
-Exits non-zero unless every run printed "TUTORIAL DONE" without any SCRIPT ERROR.
+The tutorial exits non-zero unless every run printed "TUTORIAL DONE" without any SCRIPT ERROR.
 USAGE
 }
+
+mode=showcase
+if [ "${1:-}" = tutorial ]; then
+	mode=tutorial
+	shift
+fi
+[ $# -gt 0 ] && mode=tutorial
+case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 
 builtin=0
 url=""
@@ -140,9 +160,7 @@ run_tutorial() {
 	fi
 }
 
-if [ -n "$url" ]; then
-	run_tutorial "$url" "${args[@]}"
-else
+start_scenario_server() {
 	step "start the scenario server (tests/servers/http_scenarios.py)"
 	python3 tests/servers/http_scenarios.py --host 127.0.0.1 --state-file "$run_dir/server.json" >"$run_dir/server.log" 2>&1 &
 	server_pid=$!
@@ -158,6 +176,40 @@ else
 	fi
 	port=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["port"])' "$run_dir/server.json")
 	echo "listening on 127.0.0.1:$port"
+}
+
+if [ "$mode" = showcase ]; then
+	start_scenario_server
+	step "the demo scene's showcase (godot_project/demo/showcase.gd)"
+	echo "\$ godot --headless --path godot_project -s demo/showcase.gd -- --http-port=$port"
+	log="$run_dir/showcase.log"
+	rc=0
+	timeout 300 "$godot" --headless --path godot_project -s demo/showcase.gd -- "--http-port=$port" >"$log" 2>&1 || rc=$?
+	awk '
+		/^Initialize godot-rust \(/ { next }
+		/^Godot Engine v[0-9]/ { banner = 1; next }
+		banner && /^$/ { banner = 0; next }
+		{ banner = 0; print }
+	' "$log"
+	echo
+	if grep -q 'SCRIPT ERROR' "$log"; then
+		echo "demo.sh: FAILED: SCRIPT ERROR in Godot's output"
+		exit 1
+	elif [ "$rc" = 124 ]; then
+		echo "demo.sh: FAILED: the showcase timed out after 300 s"
+		exit 1
+	elif ! grep -qx 'SHOWCASE DONE' "$log"; then
+		echo "demo.sh: FAILED: $(grep -m1 '^SHOWCASE FAILED' "$log" || echo "no SHOWCASE DONE line (Godot exit code $rc)")"
+		exit 1
+	fi
+	echo "demo.sh: the showcase ran with the RustNet classes and with the built-ins: SHOWCASE DONE"
+	exit 0
+fi
+
+if [ -n "$url" ]; then
+	run_tutorial "$url" "${args[@]}"
+else
+	start_scenario_server
 	for path in "/chunked?sizes=4096,8192,8192,2500" "/sized?n=5000"; do
 		run_tutorial "http://127.0.0.1:$port$path" --host=127.0.0.1 "--port=$port" "--path=$path"
 	done

@@ -10,14 +10,21 @@ Runs, in order:
   1. cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
   2. the scenario server's own self-test (python3 unittest)
   3. scripts/build.sh (release build, addon installed into godot_project/, project imported)
+     and scripts/package.sh (the Asset Library zip in dist/)
   4. every GDScript suite under tests/ in headless Godot, against loopback servers this
      script starts (and stops)
   5. scripts/mp_processes.sh: multiplayer sessions across separate Godot processes (a server
      and three clients each, built-in and RustNet mixed); each process counts as one case
-Ends with one line "N passed, N failed" counting the GDScript cases. Exits non-zero on any
+  6. the new-user check: an empty Godot project in a temporary folder, the zip unzipped into it
+     as the Asset Library would, imported, then tests/new_user/new_user.gd uses every class
+     once, and a headless editor opens each class in the F1 help (tests/new_user/help_check);
+     and every [libraries]/[icons] path of the zip's manifest is in the zip
+Ends with one line "N passed, N failed" counting the GDScript cases, the multiplayer processes
+and the new-user checks (use --skip-new-user to leave step 6 out). Exits non-zero on any
 failure, any SCRIPT ERROR in Godot's output, or a Godot crash or time-out.
 
   --skip-rust        skip step 1 (for quick GDScript iterations)
+  --skip-new-user    skip the packaging and step 5
   --dir=a,b          only these suite folders under tests/ (e.g. --dir=http)
   --filter=text      only cases whose "suite::test" name contains text
   GODOT=/path        use this Godot instead of downloading one (scripts/fetch-godot.sh)
@@ -25,10 +32,12 @@ USAGE
 }
 
 skip_rust=0
+skip_new_user=0
 runner_args=()
 for arg in "$@"; do
 	case "$arg" in
 	--skip-rust) skip_rust=1 ;;
+	--skip-new-user) skip_new_user=1 ;;
 	--dir=* | --filter=*) runner_args+=("$arg") ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "test.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
@@ -55,6 +64,10 @@ python3 -m unittest tests/servers/test_http_scenarios.py 2>&1 | tail -n 3
 step "build and install the addon"
 scripts/build.sh
 godot=$(scripts/fetch-godot.sh)
+if [ "$skip_new_user" = 0 ]; then
+	step "package the addon (scripts/package.sh)"
+	zip_path=$(scripts/package.sh)
+fi
 
 # --- loopback servers ---------------------------------------------------------------------
 run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-test.XXXXXX")
@@ -222,12 +235,98 @@ if [ -z "${RUSTNET_OPENSSL_PORT:-}" ]; then
 fi
 
 # --- GDScript suites -----------------------------------------------------------------------
+# tests/docs reads the editor-help XML the extension writes here at startup.
+export RUSTNET_DOCS_XML_DUMP="$run_dir/docs.xml"
 step "GDScript suites in headless Godot"
 log="$run_dir/godot.log"
 set +e
 timeout 1500 "$godot" --headless --path godot_project -s "$root/tests/runner.gd" -- "${runner_args[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
+
+# --- the new-user check ----------------------------------------------------------------------
+# Prints "NEWUSER PASS/FAIL <name>" lines; counted with the suites' cases below.
+new_user_check() {
+	local proj="$run_dir/new-user-project" lib
+	mkdir -p "$proj"
+	printf 'config_version=5\n\n[application]\n\nconfig/name="New user"\n' >"$proj/project.godot"
+	# The Asset Library installs the zip's addons/ folder at res://addons/.
+	unzip -q "$zip_path" -d "$proj"
+	local manifest="$proj/addons/rustnet/rustnet.gdextension"
+	if [ ! -f "$manifest" ]; then
+		echo "NEWUSER FAIL manifest: no addons/rustnet/rustnet.gdextension in the zip"
+		return
+	fi
+	# Every library and icon the manifest names is a file the zip really holds.
+	python3 - "$manifest" "$proj/addons/rustnet" <<'PY'
+import configparser, os, sys
+cfg = configparser.ConfigParser()
+cfg.optionxform = str
+cfg.read(sys.argv[1])
+libs = dict(cfg["libraries"]) if cfg.has_section("libraries") else {}
+print(f"NEWUSER {'PASS' if libs else 'FAIL'} manifest lists libraries" + ("" if libs else ": [libraries] is empty"))
+for section in ("libraries", "icons"):
+    for key, value in (cfg[section].items() if cfg.has_section(section) else []):
+        rel = value.strip().strip('"')
+        ok = not rel.startswith("res://") and os.path.isfile(os.path.join(sys.argv[2], rel))
+        print(f"NEWUSER {'PASS' if ok else 'FAIL'} [{section}] {key} = {rel}" + ("" if ok else ": not in the zip (or not relative)"))
+PY
+	# The editor libraries carry the F1 help; the game libraries must not (gdext warns in exported
+	# games). The marker is a string of gdext's docs XML, linked in only with `register-docs`.
+	for lib in "$proj"/addons/rustnet/bin/*; do
+		local has=0
+		grep -q noNamespaceSchemaLocation "$lib" && has=1
+		case "$lib" in
+		*.editor.*)
+			[ "$has" = 1 ] && echo "NEWUSER PASS editor library with docs: $(basename "$lib")" \
+				|| echo "NEWUSER FAIL editor library with docs: $(basename "$lib") has no register-docs"
+			;;
+		*)
+			[ "$has" = 0 ] && echo "NEWUSER PASS game library without docs: $(basename "$lib")" \
+				|| echo "NEWUSER FAIL game library without docs: $(basename "$lib") has register-docs"
+			;;
+		esac
+	done
+	cp tests/new_user/new_user.gd "$proj/new_user.gd"
+	# The first headless import of a project with a GDExtension can crash at exit (godot#111048).
+	timeout 300 "$godot" --headless --path "$proj" --import >"$run_dir/new-user-import1.log" 2>&1 || true
+	if ! timeout 300 "$godot" --headless --path "$proj" --import >"$run_dir/new-user-import.log" 2>&1; then
+		echo "NEWUSER FAIL import: Godot failed to import the new project"
+		cat "$run_dir/new-user-import.log"
+		return
+	fi
+	echo "NEWUSER PASS import"
+	local nlog="$run_dir/new-user.log" nrc=0
+	timeout 300 "$godot" --headless --path "$proj" -s res://new_user.gd >"$nlog" 2>&1 || nrc=$?
+	grep -v '^NEWUSER ' "$nlog" | grep -E 'ERROR|WARNING' || true
+	grep '^NEWUSER ' "$nlog" | grep -v '^NEWUSER DONE' || true
+	if ! grep -qx 'NEWUSER DONE' "$nlog"; then
+		echo "NEWUSER FAIL new_user.gd finished: no NEWUSER DONE (exit code $nrc)"
+		cat "$nlog"
+	fi
+	if grep -q 'SCRIPT ERROR' "$nlog"; then
+		echo "NEWUSER FAIL new_user.gd without SCRIPT ERROR"
+	fi
+	# The editor: each class opened in the F1 help (tests/new_user/help_check, an editor plugin
+	# enabled in this project only).
+	mkdir -p "$proj/addons/rustnet_help_check"
+	cp tests/new_user/help_check/plugin.cfg tests/new_user/help_check/plugin.gd "$proj/addons/rustnet_help_check/"
+	printf '\n[editor_plugins]\n\nenabled=PackedStringArray("res://addons/rustnet_help_check/plugin.cfg")\n' >>"$proj/project.godot"
+	local hlog="$run_dir/new-user-editor.log" hrc=0
+	timeout 300 "$godot" --headless --editor --path "$proj" >"$hlog" 2>&1 || hrc=$?
+	grep '^NEWUSER ' "$hlog" | grep -v '^NEWUSER HELP DONE' || true
+	if ! grep -qx 'NEWUSER HELP DONE' "$hlog"; then
+		echo "NEWUSER FAIL editor help check finished: no NEWUSER HELP DONE (exit code $hrc)"
+		tail -n 30 "$hlog"
+	fi
+	if grep -q 'SCRIPT ERROR' "$hlog"; then
+		echo "NEWUSER FAIL editor help check without SCRIPT ERROR"
+	fi
+}
+if [ "$skip_new_user" = 0 ]; then
+	step "new-user check: $(basename "$zip_path") unzipped into an empty project"
+	new_user_check | tee "$run_dir/new-user-summary.log"
+fi
 
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
 passed=0
@@ -238,6 +337,13 @@ if [ -n "$summary" ]; then
 	failed=${failed%% failed*}
 fi
 problems=()
+if [ "$skip_new_user" = 0 ]; then
+	nu_passed=$(grep -c '^NEWUSER PASS ' "$run_dir/new-user-summary.log" || true)
+	nu_failed=$(grep -c '^NEWUSER FAIL ' "$run_dir/new-user-summary.log" || true)
+	[ "$nu_failed" -gt 0 ] && problems+=("$nu_failed new-user check(s) failed")
+	passed=$((passed + nu_passed))
+	failed=$((failed + nu_failed))
+fi
 script_errors=$(grep -c 'SCRIPT ERROR' "$log" || true)
 if [ "$script_errors" -gt 0 ]; then
 	problems+=("$script_errors SCRIPT ERROR(s) in Godot's output")

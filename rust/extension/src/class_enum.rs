@@ -15,7 +15,7 @@ macro_rules! class_enum {
     (
         $(#[$meta:meta])*
         pub struct $Name:ident for $godot_name:literal {
-            $( $(#[$vmeta:meta])* $VARIANT:ident = $value:expr ),* $(,)?
+            $( $(#[doc = $vdoc:literal])* $VARIANT:ident = $value:expr ),* $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -24,11 +24,22 @@ macro_rules! class_enum {
 
         #[allow(dead_code)]
         impl $Name {
-            $( $(#[$vmeta])* pub const $VARIANT: $Name = $Name($value); )*
+            $( $(#[doc = $vdoc])* pub const $VARIANT: $Name = $Name($value); )*
 
             const ENUMERATORS: &'static [godot::meta::shape::EnumeratorShape] = &[
                 $( godot::meta::shape::EnumeratorShape::new_int(stringify!($VARIANT), $value) ),*
             ];
+
+            /// Editor help for the enumerators: (name, value, `///` text). gdext's docs only
+            /// cover `#[constant]`s, so `crate::docs` adds these to the class XML.
+            pub const DOCS: &'static [(&'static str, i64, &'static str)] = &[
+                $( (stringify!($VARIANT), $value, concat!($($vdoc, "\n",)*)) ),*
+            ];
+
+            /// The enum's name inside its class (`Status` for `RustHTTPClient.Status`).
+            pub fn enum_name() -> &'static str {
+                $godot_name.rsplit('.').next().unwrap_or($godot_name)
+            }
 
             /// Registers the enumerators as the enum `<Class>.<Enum>` of the class.
             pub fn register(class_id: godot::meta::ClassId) {

@@ -17,15 +17,25 @@ use rustnet_core::http::{request::uri_encode, HttpClient};
 class_enum! {
     /// `HTTPClient.Status`.
     pub struct Status for "RustHTTPClient.Status" {
+        /// Not connected: the start state, and the state after [method close].
         STATUS_DISCONNECTED = 0,
+        /// Resolving the host name (only while connecting to a name, not an IP address).
         STATUS_RESOLVING = 1,
+        /// The host name could not be resolved. Failure state.
         STATUS_CANT_RESOLVE = 2,
+        /// Connecting over TCP, and with TLS running the handshake.
         STATUS_CONNECTING = 3,
+        /// No address of the host accepted the connection (or [member connect_timeout] passed). Failure state.
         STATUS_CANT_CONNECT = 4,
+        /// Connected and idle: ready for [method request], or done reading the previous response.
         STATUS_CONNECTED = 5,
+        /// Sending the request and waiting for the response head.
         STATUS_REQUESTING = 6,
+        /// The response head has arrived; read the body with [method read_response_body_chunk].
         STATUS_BODY = 7,
+        /// The connection failed or the server broke the protocol (RustNet says why in an error message). Failure state.
         STATUS_CONNECTION_ERROR = 8,
+        /// The TLS handshake failed: certificate not trusted, wrong host name, pin mismatch, timeout. Failure state.
         STATUS_TLS_HANDSHAKE_ERROR = 9,
     }
 }
@@ -33,15 +43,25 @@ class_enum! {
 class_enum! {
     /// `HTTPClient.Method`.
     pub struct Method for "RustHTTPClient.Method" {
+        /// HTTP [code]GET[/code]: fetch a resource.
         METHOD_GET = 0,
+        /// HTTP [code]HEAD[/code]: like GET, but the response has no body ([method get_response_body_length] is 0).
         METHOD_HEAD = 1,
+        /// HTTP [code]POST[/code]: send a body (a form, JSON) to be processed.
         METHOD_POST = 2,
+        /// HTTP [code]PUT[/code]: store the body at the URL.
         METHOD_PUT = 3,
+        /// HTTP [code]DELETE[/code]: delete the resource.
         METHOD_DELETE = 4,
+        /// HTTP [code]OPTIONS[/code]: ask which methods the server allows.
         METHOD_OPTIONS = 5,
+        /// HTTP [code]TRACE[/code]: the server echoes the request back.
         METHOD_TRACE = 6,
+        /// HTTP [code]CONNECT[/code]: open a tunnel (as used for HTTPS proxies).
         METHOD_CONNECT = 7,
+        /// HTTP [code]PATCH[/code]: modify part of the resource.
         METHOD_PATCH = 8,
+        /// The number of methods; not a method.
         METHOD_MAX = 9,
     }
 }

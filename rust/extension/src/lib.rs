@@ -14,6 +14,8 @@
 //! | `RustStreamPeerTLS` | `StreamPeerTLS` | [`stream_peer_tls`] |
 
 mod class_enum;
+#[cfg(feature = "docs")]
+mod docs;
 mod errors;
 pub mod http_client;
 mod project_settings;
@@ -39,6 +41,13 @@ unsafe impl ExtensionLibrary for RustNet {
             stream_peer_tcp::register_enums();
             websocket_peer::register_enums();
             stream_peer_tls::register_enums();
+            #[cfg(feature = "docs")]
+            docs::dump_if_asked();
+        }
+        // gdext loaded its docs XML just before this hook; ours adds the class enums.
+        #[cfg(feature = "docs")]
+        if stage == InitStage::Editor {
+            docs::register_in_editor();
         }
     }
 }

@@ -16,9 +16,13 @@ const CLASS: &str = "RustStreamPeerTCP";
 class_enum! {
     /// `StreamPeerTCP.Status` (declared on `StreamPeerSocket` since Godot 4.6).
     pub struct Status for "RustStreamPeerTCP.Status" {
+        /// Not connected.
         STATUS_NONE = 0,
+        /// Connecting: call [method poll] until the status changes.
         STATUS_CONNECTING = 1,
+        /// Connected: data can be sent and received.
         STATUS_CONNECTED = 2,
+        /// The connection failed or was lost.
         STATUS_ERROR = 3,
     }
 }
@@ -57,6 +61,17 @@ fn io_error(s: IoStatus) -> Error {
 /// [method connect_to_host] resolves a host name synchronously (it blocks), exactly like the
 /// built-in; pass an IP address to avoid that. [method get_data] and [method put_data] block until
 /// done, as in Godot; [method get_partial_data] and [method put_partial_data] never block.
+///
+/// [codeblock]
+/// var tcp := RustStreamPeerTCP.new()
+/// tcp.connect_to_host("127.0.0.1", 4242)
+/// # each frame:
+/// tcp.poll()
+/// if tcp.get_status() == RustStreamPeerTCP.STATUS_CONNECTED:
+///     tcp.put_utf8_string("hello")
+///     if tcp.get_available_bytes() > 0:
+///         print(tcp.get_utf8_string(tcp.get_available_bytes()))
+/// [/codeblock]
 ///
 /// Difference from the built-in: [method get_local_port] on a peer accepted by
 /// [RustTCPServer] reports the real local port (Godot's reports 0).

@@ -38,10 +38,15 @@ const CLASS: &str = "RustStreamPeerTLS";
 class_enum! {
     /// `StreamPeerTLS.Status`.
     pub struct Status for "RustStreamPeerTLS.Status" {
+        /// Not connected (also after [method disconnect_from_stream]).
         STATUS_DISCONNECTED = 0,
+        /// The TLS handshake is running: call [method poll] until the status changes.
         STATUS_HANDSHAKING = 1,
+        /// The handshake is done: data can be sent and received, encrypted.
         STATUS_CONNECTED = 2,
+        /// The handshake or the connection failed.
         STATUS_ERROR = 3,
+        /// The certificate does not name the host given to [method connect_to_stream].
         STATUS_ERROR_HOSTNAME_MISMATCH = 4,
     }
 }

@@ -26,7 +26,9 @@ const CLASS: &str = "RustWebSocketPeer";
 class_enum! {
     /// `WebSocketPeer.WriteMode`.
     pub struct WriteMode for "RustWebSocketPeer.WriteMode" {
+        /// [method PacketPeer.put_packet] sends text frames (the data must be UTF-8).
         WRITE_MODE_TEXT = 0,
+        /// [method PacketPeer.put_packet] sends binary frames (any bytes).
         WRITE_MODE_BINARY = 1,
     }
 }
@@ -34,9 +36,13 @@ class_enum! {
 class_enum! {
     /// `WebSocketPeer.State`.
     pub struct State for "RustWebSocketPeer.State" {
+        /// The opening handshake is running.
         STATE_CONNECTING = 0,
+        /// Connected: messages can be sent and received.
         STATE_OPEN = 1,
+        /// A close frame was sent or received; waiting for the other side.
         STATE_CLOSING = 2,
+        /// Closed: see [method get_close_code] and [method get_close_reason].
         STATE_CLOSED = 3,
     }
 }
@@ -213,6 +219,14 @@ impl RustWebSocketPeer {
     /// [code]null[/code] means [method TLSOptions.client]. Returns [constant OK] and moves to
     /// [constant STATE_CONNECTING]; call [method poll] until [constant STATE_OPEN] (or
     /// [constant STATE_CLOSED] if the connection or handshake failed).
+    /// [codeblock]
+    /// var ws := RustWebSocketPeer.new()
+    /// ws.connect_to_url("wss://example.com/socket")
+    /// # each frame:
+    /// ws.poll()
+    /// if ws.get_ready_state() == RustWebSocketPeer.STATE_OPEN:
+    ///     ws.send_text("ping")
+    /// [/codeblock]
     #[func]
     pub(crate) fn connect_to_url(
         &mut self,
@@ -242,6 +256,12 @@ impl RustWebSocketPeer {
     /// other [StreamPeer]. A [RustStreamPeerTCP] or [RustStreamPeerTLS] is taken over (it reads
     /// as disconnected afterwards; the WebSocket owns the socket, with no per-call overhead). Call [method poll]
     /// until [constant STATE_OPEN].
+    /// [codeblock]
+    /// if server.is_connection_available():  # server: a RustTCPServer listening
+    ///     var peer := RustWebSocketPeer.new()
+    ///     peer.accept_stream(server.take_connection())
+    ///     peers.append(peer)  # then poll() it every frame
+    /// [/codeblock]
     #[func]
     pub(crate) fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
         let Some(stream) = stream else {
@@ -321,6 +341,11 @@ impl RustWebSocketPeer {
     /// [param reason] (at most 123 bytes) and moves to [constant STATE_CLOSING]; the state
     /// becomes [constant STATE_CLOSED] when the peer answers. A negative [param code] drops the
     /// connection at once without a close frame. Before the connection is open, closes at once.
+    /// [codeblock]
+    /// ws.close(4000, "game over")
+    /// # keep polling until STATE_CLOSED, then:
+    /// print(ws.get_close_code(), " ", ws.get_close_reason())
+    /// [/codeblock]
     #[func]
     pub(crate) fn close(
         &mut self,
