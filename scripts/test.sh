@@ -4,10 +4,12 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/test.sh [--skip-rust] [--dir=<suite folders>] [--filter=<text>] [--help]
+Usage: scripts/test.sh [--skip-rust] [--skip-fuzz] [--dir=<suite folders>] [--filter=<text>] [--help]
 
 Runs, in order:
   1. cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
+     then short fuzz runs: scripts/fuzz.sh, FUZZ_SECONDS (default 30) per target; each
+     target counts as one case in the summary
   2. the scenario server's own self-test (python3 unittest)
   3. scripts/build.sh (release build, addon installed into godot_project/, project imported)
   4. every GDScript suite under tests/ in headless Godot, against loopback servers this
@@ -16,6 +18,7 @@ Ends with one line "N passed, N failed" counting the GDScript cases. Exits non-z
 failure, any SCRIPT ERROR in Godot's output, or a Godot crash or time-out.
 
   --skip-rust        skip step 1 (for quick GDScript iterations)
+  --skip-fuzz        skip the short fuzz runs
   --dir=a,b          only these suite folders under tests/ (e.g. --dir=http)
   --filter=text      only cases whose "suite::test" name contains text
   GODOT=/path        use this Godot instead of downloading one (scripts/fetch-godot.sh)
@@ -23,10 +26,12 @@ USAGE
 }
 
 skip_rust=0
+skip_fuzz=0
 runner_args=()
 for arg in "$@"; do
 	case "$arg" in
-	--skip-rust) skip_rust=1 ;;
+	--skip-rust) skip_rust=1; skip_fuzz=1 ;;
+	--skip-fuzz) skip_fuzz=1 ;;
 	--dir=* | --filter=*) runner_args+=("$arg") ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "test.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
@@ -45,6 +50,27 @@ if [ "$skip_rust" = 0 ]; then
 	cargo clippy --workspace --all-targets -- -D warnings
 	step "cargo test --workspace"
 	cargo test --workspace
+fi
+
+# Short fuzz runs; counted with the GDScript cases at the end (one case per target).
+fuzz_passed=0
+fuzz_failed=0
+if [ "$skip_fuzz" = 0 ]; then
+	step "short fuzz runs (scripts/fuzz.sh ${FUZZ_SECONDS:-30})"
+	fuzz_log=$(mktemp "${TMPDIR:-/tmp}/rustnet-fuzz.XXXXXX")
+	set +e
+	scripts/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1 | tee "$fuzz_log"
+	set -e
+	fuzz_summary=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$fuzz_log" | tail -n 1 || true)
+	if [ -n "$fuzz_summary" ]; then
+		fuzz_passed=${fuzz_summary#fuzz: }
+		fuzz_passed=${fuzz_passed%% passed*}
+		fuzz_failed=${fuzz_summary#*, }
+		fuzz_failed=${fuzz_failed%% failed*}
+	else
+		fuzz_failed=1
+	fi
+	rm -f "$fuzz_log"
 fi
 
 step "scenario server self-test"
@@ -238,6 +264,12 @@ elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	problems+=("Godot exited with code $rc")
 	failed=1
 fi
+
+if [ "$fuzz_failed" -gt 0 ]; then
+	problems+=("$fuzz_failed fuzz target(s) failed (scripts/fuzz.sh)")
+fi
+passed=$((passed + fuzz_passed))
+failed=$((failed + fuzz_failed))
 
 echo
 for p in "${problems[@]}"; do echo "test.sh: $p"; done

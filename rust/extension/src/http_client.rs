@@ -12,7 +12,10 @@ use godot::classes::{Engine, IRefCounted, Os, RefCounted, StreamPeer};
 use godot::global::Error;
 use godot::prelude::*;
 use rustnet_core::http::client::BodyBuffer;
-use rustnet_core::http::{request::uri_encode, HttpClient};
+use rustnet_core::http::{
+    request::{query_string, QueryValue},
+    HttpClient,
+};
 
 class_enum! {
     /// `HTTPClient.Status`.
@@ -563,26 +566,26 @@ impl RustHttpClient {
     /// [code]{"a": 1, "b": null, "c": [2, 3]}[/code] gives [code]"a=1&b&c=2&c=3"[/code].
     #[func]
     fn query_string_from_dict(&self, fields: VarDictionary) -> GString {
-        let mut parts: Vec<String> = Vec::new();
-        for (key, value) in fields.iter_shared() {
-            let key = uri_encode(&key.stringify().to_string());
-            match value.get_type() {
-                VariantType::NIL => parts.push(key),
-                VariantType::ARRAY => {
-                    for item in value.to::<VarArray>().iter_shared() {
-                        parts.push(format!(
-                            "{key}={}",
-                            uri_encode(&item.stringify().to_string())
-                        ));
-                    }
-                }
-                _ => parts.push(format!(
-                    "{key}={}",
-                    uri_encode(&value.stringify().to_string())
-                )),
-            }
-        }
-        GString::from(parts.join("&").as_str())
+        let fields: Vec<(String, QueryValue)> = fields
+            .iter_shared()
+            .map(|(key, value)| {
+                let value = match value.get_type() {
+                    VariantType::NIL => QueryValue::Nil,
+                    VariantType::ARRAY => match value.try_to::<VarArray>() {
+                        Ok(items) => QueryValue::List(
+                            items
+                                .iter_shared()
+                                .map(|i| i.stringify().to_string())
+                                .collect(),
+                        ),
+                        Err(_) => QueryValue::List(Vec::new()),
+                    },
+                    _ => QueryValue::One(value.stringify().to_string()),
+                };
+                (key.stringify().to_string(), value)
+            })
+            .collect();
+        GString::from(query_string(&fields).as_str())
     }
 }
 

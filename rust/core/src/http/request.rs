@@ -215,6 +215,37 @@ pub fn uri_encode(s: &str) -> String {
     out
 }
 
+/// One value of the dictionary given to `query_string_from_dict`, already converted to text
+/// the way Godot stringifies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryValue {
+    /// `null`: the key alone (`"b"`).
+    Nil,
+    /// Any other value: `key=value`.
+    One(String),
+    /// An array: one `key=item` per item (`"c=2&c=3"`); an empty array adds nothing.
+    List(Vec<String>),
+}
+
+/// Godot's `HTTPClient.query_string_from_dict`, byte for byte: the fields in order, joined
+/// with `&`, keys and values [`uri_encode`]d.
+pub fn query_string<K: AsRef<str>>(fields: &[(K, QueryValue)]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (key, value) in fields {
+        let key = uri_encode(key.as_ref());
+        match value {
+            QueryValue::Nil => parts.push(key),
+            QueryValue::One(v) => parts.push(format!("{key}={}", uri_encode(v))),
+            QueryValue::List(items) => {
+                for item in items {
+                    parts.push(format!("{key}={}", uri_encode(item)));
+                }
+            }
+        }
+    }
+    parts.join("&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,5 +351,18 @@ mod tests {
     fn uri_encode_matches_godot() {
         assert_eq!(uri_encode("a b&c=é"), "a%20b%26c%3D%C3%A9");
         assert_eq!(uri_encode("~._-!*'()/"), "~._-%21%2A%27%28%29%2F");
+    }
+
+    #[test]
+    fn query_string_matches_godot() {
+        let fields = [
+            ("a", QueryValue::One("1".into())),
+            ("b", QueryValue::Nil),
+            ("c", QueryValue::List(vec!["2".into(), "3".into()])),
+            ("d", QueryValue::List(vec![])),
+            ("e f", QueryValue::One("&=".into())),
+        ];
+        assert_eq!(query_string(&fields), "a=1&b&c=2&c=3&e%20f=%26%3D");
+        assert_eq!(query_string::<&str>(&[]), "");
     }
 }

@@ -7,7 +7,8 @@
 //! is an error; an empty host is an error; the host is lower-cased; a port must be an integer in
 //! 1..=65535. Then: no scheme means `ws://`, anything but `ws://`/`wss://` is an error, the port
 //! defaults to 80/443 and the path to `/`. A query with no path (`ws://h:1?x=1`) therefore fails,
-//! because the port text is `1?x=1`.
+//! because the port text is `1?x=1`. Beyond Godot: whitespace or a control character in the host
+//! or path is an error (it would end up verbatim in the request line or `Host` header).
 
 use super::WsError;
 
@@ -134,6 +135,17 @@ pub fn parse_ws_url(url: &str) -> Result<WsUrl, WsError> {
         port = if tls { 443 } else { 80 };
     }
     let path = if path.is_empty() { "/" } else { path };
+    // Godot copies host and path into the request line and `Host` header as they are; a space,
+    // CR, LF, NUL or other control character there would split or forge request lines.
+    if host
+        .chars()
+        .chain(path.chars())
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(invalid(format!(
+            "invalid URL {url:?}: a space or control character in the host or path"
+        )));
+    }
     Ok(WsUrl {
         tls,
         host,
