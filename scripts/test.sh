@@ -235,6 +235,9 @@ if [ -z "${RUSTNET_OPENSSL_PORT:-}" ]; then
 	exit 1
 fi
 
+# The test-only panic switch of rust/extension/src/panic_guard.rs (tests/panic); read once at load.
+export RUSTNET_TEST_INJECT_PANIC=1
+
 # --- GDScript suites -----------------------------------------------------------------------
 step "GDScript suites in headless Godot"
 log="$run_dir/godot.log"
