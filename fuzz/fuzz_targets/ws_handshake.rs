@@ -20,12 +20,17 @@ fn fields(s: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// A header line a strict parser takes as it is: a token name, then visible characters.
+/// A header line a strict parser takes as it is: a token name, then visible characters; and
+/// not one of the handshake's own fields (a script may send a second `Upgrade` or
+/// `Sec-WebSocket-Version`, as with Godot, and the server then rightly refuses the request).
 fn plain_header(h: &str) -> bool {
     let Some((name, value)) = h.split_once(':') else {
         return false;
     };
-    !name.is_empty()
+    let lower = name.to_ascii_lowercase();
+    let own = ["host", "upgrade", "connection"].contains(&lower.as_str())
+        || lower.starts_with("sec-websocket-");
+    !own && !name.is_empty()
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))

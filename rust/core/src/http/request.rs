@@ -82,14 +82,19 @@ pub fn check_target(method: Method, target: &str) -> Result<(), HttpError> {
                 || target.starts_with("https://")
         }
     };
+    // The URL is not echoed in these messages: it may carry tokens in its query.
     if !ok {
-        return Err(HttpError::InvalidParameter(format!(
-            "request URL '{target}' must start with '/', 'http://' or 'https://'"
-        )));
-    }
-    if has_control_break(target) || target.contains(' ') {
         return Err(HttpError::InvalidParameter(
-            "request URL contains a space, CR, LF or NUL".into(),
+            "the request URL must start with '/', 'http://' or 'https://'".into(),
+        ));
+    }
+    // Any whitespace or control character would end or split the request line.
+    if target
+        .bytes()
+        .any(|b| b.is_ascii_control() || b.is_ascii_whitespace())
+    {
+        return Err(HttpError::InvalidParameter(
+            "the request URL contains a space, tab, CR, LF, NUL or other control character".into(),
         ));
     }
     Ok(())
@@ -100,7 +105,8 @@ fn has_control_break(s: &str) -> bool {
 }
 
 /// Godot's `verify_headers`: each header, trimmed, is non-empty and has a `:` after at least
-/// one character. We also refuse CR, LF and NUL anywhere in it.
+/// one character. We also refuse CR, LF and NUL anywhere in it. Messages name the header by
+/// index only (Godot echoes it, which can print a credential).
 pub fn verify_headers<S: AsRef<str>>(headers: &[S]) -> Result<(), HttpError> {
     for (i, h) in headers.iter().enumerate() {
         let h = h.as_ref();
@@ -109,7 +115,7 @@ pub fn verify_headers<S: AsRef<str>>(headers: &[S]) -> Result<(), HttpError> {
             Some(pos) if pos >= 1 => {}
             _ => {
                 return Err(HttpError::InvalidParameter(format!(
-                    "invalid HTTP header at index {i}: '{h}' is not 'Name: value'"
+                    "invalid HTTP header at index {i}: not 'Name: value'"
                 )))
             }
         }
@@ -305,6 +311,14 @@ mod tests {
             (Method::Connect, "h", false),
             (Method::Get, "/a\r\nX: y", false),
             (Method::Get, "/a b", false),
+            (Method::Get, "/a\tb", false),
+            (Method::Get, "/a\x0bb", false),
+            (Method::Get, "/a\x7f", false),
+            (Method::Get, "/a\0", false),
+            (Method::Get, "/a\rb", false),
+            (Method::Get, "http://h/\nX: 1", false),
+            (Method::Connect, "h:1\r\n", false),
+            (Method::Options, "/x\n", false),
         ];
         for (m, t, ok) in table {
             assert_eq!(check_target(*m, t).is_ok(), *ok, "{m:?} {t:?}");

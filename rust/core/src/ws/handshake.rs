@@ -62,16 +62,17 @@ fn has_line_break_or_nul(s: &str) -> bool {
 
 /// `handshake_headers` lines: each a whole `Name: value` line with no CR, LF or NUL anywhere,
 /// so none can end the head early or add a line of its own (Godot sends them unchecked).
-fn check_extra_headers(headers: &[String]) -> Result<(), WsError> {
-    for h in headers {
+/// Messages name the header by index only: its value may be a credential.
+pub fn check_extra_headers(headers: &[String]) -> Result<(), WsError> {
+    for (i, h) in headers.iter().enumerate() {
         if has_line_break_or_nul(h) {
             return Err(WsError::InvalidParameter(format!(
-                "handshake header {h:?} contains CR, LF or NUL"
+                "handshake header at index {i} contains CR, LF or NUL"
             )));
         }
         if !matches!(h.trim().find(':'), Some(pos) if pos >= 1) {
             return Err(WsError::InvalidParameter(format!(
-                "handshake header {h:?} is not 'Name: value'"
+                "handshake header at index {i} is not 'Name: value'"
             )));
         }
     }
@@ -80,9 +81,9 @@ fn check_extra_headers(headers: &[String]) -> Result<(), WsError> {
 
 /// `supported_protocols`: they go into the `Sec-WebSocket-Protocol` line, so no CR, LF or NUL.
 fn check_protocols(protocols: &[String]) -> Result<(), WsError> {
-    match protocols.iter().find(|p| has_line_break_or_nul(p)) {
-        Some(p) => Err(WsError::InvalidParameter(format!(
-            "subprotocol {p:?} contains CR, LF or NUL"
+    match protocols.iter().position(|p| has_line_break_or_nul(p)) {
+        Some(i) => Err(WsError::InvalidParameter(format!(
+            "subprotocol at index {i} contains CR, LF or NUL"
         ))),
         None => Ok(()),
     }

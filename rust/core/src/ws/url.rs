@@ -52,12 +52,26 @@ fn parse_godot_int(s: &str) -> Option<i64> {
     Some(if s.starts_with('-') { -value } else { value })
 }
 
+/// `url` with any `user:password@` before the host replaced by `***@`, for messages.
+pub fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |p| p + 3);
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 /// Parses `url` as `WebSocketPeer.connect_to_url` does.
 pub fn parse_ws_url(url: &str) -> Result<WsUrl, WsError> {
+    let full = url;
+    // Error messages show the URL without its userinfo (`user:password@`).
+    let url = &redact_userinfo(full);
     if url.is_empty() {
         return Err(invalid("empty URL"));
     }
-    let mut base = url;
+    let mut base = full;
     let mut scheme = String::new();
     if let Some(pos) = base.find("://") {
         let candidate = &base[..pos];
