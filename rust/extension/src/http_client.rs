@@ -552,13 +552,18 @@ impl RustHttpClient {
     /// reported and the pins are left unchanged.
     #[func]
     fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
-        match crate::tls_options::parse_pins(&pins) {
-            Ok(list) => {
-                self.client.set_pinned_public_keys(list);
-                self.tls_pinned_public_keys = pins;
-            }
-            Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
-        }
+        guard(
+            self,
+            "RustHTTPClient.set_tls_pinned_public_keys",
+            || (),
+            |this| match crate::tls_options::parse_pins(&pins) {
+                Ok(list) => {
+                    this.client.set_pinned_public_keys(list);
+                    this.tls_pinned_public_keys = pins;
+                }
+                Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
+            },
+        )
     }
 
     /// See [member tls_pinned_public_keys].

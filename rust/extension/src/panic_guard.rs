@@ -14,7 +14,9 @@
 //!   otherwise.
 //!
 //! Plain field accessors (no indexing, no conversion that can fail) are not wrapped: they
-//! cannot panic.
+//! cannot panic. `RustWebSocketClient` has no guard of its own: it only turns the state of its
+//! `RustWebSocketPeer` (whose methods are guarded) into signals, so a panic in the peer closes
+//! it and the client reports `connection_closed` / `connection_error` as for any drop.
 //!
 //! ## Testing
 //! A panic can be injected into any guarded method, but only in a process started with

@@ -546,13 +546,18 @@ impl RustWebSocketPeer {
     /// reported and the pins are left unchanged.
     #[func]
     fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
-        match crate::tls_options::parse_pins(&pins) {
-            Ok(list) => {
-                self.pins = list;
-                self.tls_pinned_public_keys = pins;
-            }
-            Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
-        }
+        guard(
+            self,
+            "RustWebSocketPeer.set_tls_pinned_public_keys",
+            || (),
+            |this| match crate::tls_options::parse_pins(&pins) {
+                Ok(list) => {
+                    this.pins = list;
+                    this.tls_pinned_public_keys = pins;
+                }
+                Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
+            },
+        )
     }
 
     #[func]
