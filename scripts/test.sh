@@ -4,10 +4,12 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/test.sh [--skip-rust] [--dir=<suite folders>] [--filter=<text>] [--help]
+Usage: scripts/test.sh [--skip-rust] [--skip-fuzz] [--dir=<suite folders>] [--filter=<text>] [--help]
 
 Runs, in order:
   1. cargo fmt --check, cargo clippy -D warnings, cargo test --workspace
+     then short fuzz runs: scripts/fuzz.sh, FUZZ_SECONDS (default 30) per target; each
+     target counts as one case in the summary
   2. the scenario server's own self-test (python3 unittest)
   3. scripts/build.sh (release build, addon installed into godot_project/, project imported)
      and scripts/package.sh (the Asset Library zip in dist/)
@@ -24,6 +26,7 @@ and the new-user checks (use --skip-new-user to leave step 6 out). Exits non-zer
 failure, any SCRIPT ERROR in Godot's output, or a Godot crash or time-out.
 
   --skip-rust        skip step 1 (for quick GDScript iterations)
+  --skip-fuzz        skip the short fuzz runs
   --skip-new-user    skip the packaging and step 5
   --dir=a,b          only these suite folders under tests/ (e.g. --dir=http)
   --filter=text      only cases whose "suite::test" name contains text
@@ -32,11 +35,13 @@ USAGE
 }
 
 skip_rust=0
+skip_fuzz=0
 skip_new_user=0
 runner_args=()
 for arg in "$@"; do
 	case "$arg" in
-	--skip-rust) skip_rust=1 ;;
+	--skip-rust) skip_rust=1; skip_fuzz=1 ;;
+	--skip-fuzz) skip_fuzz=1 ;;
 	--skip-new-user) skip_new_user=1 ;;
 	--dir=* | --filter=*) runner_args+=("$arg") ;;
 	-h | --help) usage; exit 0 ;;
@@ -56,6 +61,27 @@ if [ "$skip_rust" = 0 ]; then
 	cargo clippy --workspace --all-targets -- -D warnings
 	step "cargo test --workspace"
 	cargo test --workspace
+fi
+
+# Short fuzz runs; counted with the GDScript cases at the end (one case per target).
+fuzz_passed=0
+fuzz_failed=0
+if [ "$skip_fuzz" = 0 ]; then
+	step "short fuzz runs (scripts/fuzz.sh ${FUZZ_SECONDS:-30})"
+	fuzz_log=$(mktemp "${TMPDIR:-/tmp}/rustnet-fuzz.XXXXXX")
+	set +e
+	scripts/fuzz.sh "${FUZZ_SECONDS:-30}" 2>&1 | tee "$fuzz_log"
+	set -e
+	fuzz_summary=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$fuzz_log" | tail -n 1 || true)
+	if [ -n "$fuzz_summary" ]; then
+		fuzz_passed=${fuzz_summary#fuzz: }
+		fuzz_passed=${fuzz_passed%% passed*}
+		fuzz_failed=${fuzz_summary#*, }
+		fuzz_failed=${fuzz_failed%% failed*}
+	else
+		fuzz_failed=1
+	fi
+	rm -f "$fuzz_log"
 fi
 
 step "scenario server self-test"
@@ -234,6 +260,9 @@ if [ -z "${RUSTNET_OPENSSL_PORT:-}" ]; then
 	exit 1
 fi
 
+# The test-only panic switch of rust/extension/src/panic_guard.rs (tests/panic); read once at load.
+export RUSTNET_TEST_INJECT_PANIC=1
+
 # --- GDScript suites -----------------------------------------------------------------------
 # tests/docs reads the editor-help XML the extension writes here at startup.
 export RUSTNET_DOCS_XML_DUMP="$run_dir/docs.xml"
@@ -356,6 +385,12 @@ elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	problems+=("Godot exited with code $rc")
 	failed=1
 fi
+
+if [ "$fuzz_failed" -gt 0 ]; then
+	problems+=("$fuzz_failed fuzz target(s) failed (scripts/fuzz.sh)")
+fi
+passed=$((passed + fuzz_passed))
+failed=$((failed + fuzz_failed))
 
 # --- multiplayer across separate Godot processes (server + clients; tests/mp_processes) -------
 # Runs with the whole suite, or when --dir/--filter names mp_processes.

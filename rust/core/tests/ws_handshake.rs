@@ -68,6 +68,49 @@ fn client_refuses_header_injection() {
     assert!(matches!(err, WsError::InvalidParameter(_)));
 }
 
+#[test]
+fn client_refuses_cr_lf_nul_in_every_handshake_field() {
+    let url = parse_ws_url("ws://h").unwrap();
+    let bad_headers = [
+        "X: a\r\nEvil: b",
+        "X: a\rb",
+        "X: a\nb",
+        "X: a\0b",
+        "X\0: a",
+        "",
+        "  ",
+        "NoColon",
+        ": no name",
+    ];
+    for h in bad_headers {
+        let err = ClientHandshake::new(&url, &[], &strings(&[h]), NONCE).unwrap_err();
+        assert!(
+            matches!(err, WsError::InvalidParameter(_)),
+            "{h:?}: {err:?}"
+        );
+        let err = server_response(KEY, None, &strings(&[h])).unwrap_err();
+        assert!(
+            matches!(err, WsError::InvalidParameter(_)),
+            "server {h:?}: {err:?}"
+        );
+    }
+    for p in ["chat\r\nEvil: 1", "chat\n", "chat\r", "ch\0at"] {
+        let err = ClientHandshake::new(&url, &strings(&[p]), &[], NONCE).unwrap_err();
+        assert!(
+            matches!(err, WsError::InvalidParameter(_)),
+            "{p:?}: {err:?}"
+        );
+    }
+    // What stays allowed: Godot's own spellings.
+    ClientHandshake::new(
+        &url,
+        &strings(&[" chat "]),
+        &strings(&[" X-A: 1 ", "X-Empty:"]),
+        NONCE,
+    )
+    .unwrap();
+}
+
 fn response(status: &str, headers: &[&str]) -> Vec<u8> {
     let mut s = format!("{status}\r\n");
     for h in headers {

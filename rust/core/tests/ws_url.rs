@@ -77,3 +77,21 @@ fn host_header_omits_default_port_and_keeps_ipv6_bare() {
     assert_eq!(h("wss://h:80"), "h:80");
     assert_eq!(h("ws://[::1]:9000"), "::1:9000");
 }
+
+#[test]
+fn spaces_and_control_characters_never_reach_the_request_line() {
+    for url in [
+        "ws://h/ a",
+        "ws://h/a\r\nEvil: 1",
+        "ws://h/a\0",
+        "ws://h\r\nEvil: 1/",
+        "ws://h\t/",
+        "ws://h /",
+        "ws://h/\x7f",
+    ] {
+        assert!(
+            matches!(parse_ws_url(url), Err(WsError::InvalidParameter(_))),
+            "{url:?}"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 
 use crate::class_enum::class_enum;
 use crate::errors::{http_error_code, report};
+use crate::panic_guard::{guard, guard_pure, PanicClose};
 use crate::project_settings;
 use crate::stream_peer_transport::StreamPeerTransport;
 use crate::tls_options::{NullableTls, TlsOptionsCache};
@@ -12,7 +13,10 @@ use godot::classes::{Engine, IRefCounted, Os, RefCounted, StreamPeer};
 use godot::global::Error;
 use godot::prelude::*;
 use rustnet_core::http::client::BodyBuffer;
-use rustnet_core::http::{request::uri_encode, HttpClient};
+use rustnet_core::http::{
+    request::{query_string, QueryValue},
+    HttpClient,
+};
 
 class_enum! {
     /// `HTTPClient.Status`.
@@ -283,22 +287,29 @@ impl RustHttpClient {
         #[opt(default = -1)] port: i32,
         #[opt(default = NullableTls(None))] tls_options: NullableTls,
     ) -> Error {
-        let tls = tls_options.0.as_ref().map(|opts| self.tls_cache.read(opts));
-        self.connection = None;
-        self.client.limits_mut().connect_timeout = project_settings::connect_timeout();
-        if tls.is_some()
-            || host
-                .to_string()
-                .to_ascii_lowercase()
-                .starts_with("https://")
-        {
-            let (bundle, tls13) = project_settings::tls_defaults(CLASS);
-            self.client.set_tls_defaults(bundle, tls13);
-        }
-        let result = self
-            .client
-            .connect_to_host(&host.to_string(), i64::from(port), tls);
-        report(CLASS, result)
+        guard(
+            self,
+            "RustHTTPClient.connect_to_host",
+            || Error::ERR_BUG,
+            |this| {
+                let tls = tls_options.0.as_ref().map(|opts| this.tls_cache.read(opts));
+                this.connection = None;
+                this.client.limits_mut().connect_timeout = project_settings::connect_timeout();
+                if tls.is_some()
+                    || host
+                        .to_string()
+                        .to_ascii_lowercase()
+                        .starts_with("https://")
+                {
+                    let (bundle, tls13) = project_settings::tls_defaults(CLASS);
+                    this.client.set_tls_defaults(bundle, tls13);
+                }
+                let result = this
+                    .client
+                    .connect_to_host(&host.to_string(), i64::from(port), tls);
+                report(CLASS, result)
+            },
+        )
     }
 
     /// Uses [param connection], a [StreamPeer] the script has already connected, for the next
@@ -306,13 +317,22 @@ impl RustHttpClient {
     /// unusable; this one works.)
     #[func]
     fn set_connection(&mut self, connection: Option<Gd<StreamPeer>>) {
-        let Some(peer) = connection else {
-            godot_error!("{CLASS}: Connection is not a reference to a valid StreamPeer object.");
-            return;
-        };
-        self.connection = Some(peer.clone());
-        self.client
-            .set_connection(Box::new(StreamPeerTransport { peer }));
+        guard(
+            self,
+            "RustHTTPClient.set_connection",
+            || (),
+            |this| {
+                let Some(peer) = connection else {
+                    godot_error!(
+                        "{CLASS}: Connection is not a reference to a valid StreamPeer object."
+                    );
+                    return;
+                };
+                this.connection = Some(peer.clone());
+                this.client
+                    .set_connection(Box::new(StreamPeerTransport { peer }));
+            },
+        )
     }
 
     /// The [StreamPeer] given to [method set_connection], or [code]null[/code].
@@ -339,8 +359,15 @@ impl RustHttpClient {
         headers: PackedStringArray,
         #[opt(default = "")] body: GString,
     ) -> Error {
-        let body = body.to_string();
-        self.request_bytes(method, url, headers, body.as_bytes())
+        guard(
+            self,
+            "RustHTTPClient.request",
+            || Error::ERR_BUG,
+            |this| {
+                let body = body.to_string();
+                this.request_bytes(method, url, headers, body.as_bytes())
+            },
+        )
     }
 
     /// Like [method request], with a raw byte body sent unchanged.
@@ -352,7 +379,12 @@ impl RustHttpClient {
         headers: PackedStringArray,
         body: PackedByteArray,
     ) -> Error {
-        self.request_bytes(method, url, headers, body.as_slice())
+        guard(
+            self,
+            "RustHTTPClient.request_raw",
+            || Error::ERR_BUG,
+            |this| this.request_bytes(method, url, headers, body.as_slice()),
+        )
     }
 
     /// Closes the connection and forgets the response. Settings are kept.
@@ -368,8 +400,15 @@ impl RustHttpClient {
     /// [member blocking_mode_enabled] is set and a request is being sent or read.
     #[func]
     fn poll(&mut self) -> Error {
-        let result = self.client.poll();
-        report(CLASS, result)
+        guard(
+            self,
+            "RustHTTPClient.poll",
+            || Error::ERR_BUG,
+            |this| {
+                let result = this.client.poll();
+                report(CLASS, result)
+            },
+        )
     }
 
     /// The current [enum Status].
@@ -400,11 +439,18 @@ impl RustHttpClient {
     /// kept. As in Godot, this hands them over: a second call returns an empty array.
     #[func]
     fn get_response_headers(&mut self) -> PackedStringArray {
-        self.client
-            .take_response_headers()
-            .iter()
-            .map(|h| GString::from(h.as_str()))
-            .collect()
+        guard(
+            self,
+            "RustHTTPClient.get_response_headers",
+            PackedStringArray::new,
+            |this| {
+                this.client
+                    .take_response_headers()
+                    .iter()
+                    .map(|h| GString::from(h.as_str()))
+                    .collect()
+            },
+        )
     }
 
     /// The last response's headers as [code]{ "Name": "value" }[/code], names with their case.
@@ -412,28 +458,35 @@ impl RustHttpClient {
     /// only the last). Like [method get_response_headers], this hands them over.
     #[func]
     fn get_response_headers_as_dictionary(&mut self) -> VarDictionary {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        for line in self.client.take_response_headers() {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let (name, value) = (name.trim(), value.trim());
-            match pairs.iter_mut().find(|(n, _)| n == name) {
-                Some((_, v)) => {
-                    v.push_str("; ");
-                    v.push_str(value);
+        guard(
+            self,
+            "RustHTTPClient.get_response_headers_as_dictionary",
+            VarDictionary::new,
+            |this| {
+                let mut pairs: Vec<(String, String)> = Vec::new();
+                for line in this.client.take_response_headers() {
+                    let Some((name, value)) = line.split_once(':') else {
+                        continue;
+                    };
+                    let (name, value) = (name.trim(), value.trim());
+                    match pairs.iter_mut().find(|(n, _)| n == name) {
+                        Some((_, v)) => {
+                            v.push_str("; ");
+                            v.push_str(value);
+                        }
+                        None => pairs.push((name.to_string(), value.to_string())),
+                    }
                 }
-                None => pairs.push((name.to_string(), value.to_string())),
-            }
-        }
-        let mut dict = VarDictionary::new();
-        for (name, value) in pairs {
-            dict.set(
-                &GString::from(name.as_str()),
-                &GString::from(value.as_str()),
-            );
-        }
-        dict
+                let mut dict = VarDictionary::new();
+                for (name, value) in pairs {
+                    dict.set(
+                        &GString::from(name.as_str()),
+                        &GString::from(value.as_str()),
+                    );
+                }
+                dict
+            },
+        )
     }
 
     /// The body length from [code]Content-Length[/code], 0 for HEAD, or -1 when unknown
@@ -449,16 +502,23 @@ impl RustHttpClient {
     /// the server closed to end it), or [constant STATUS_CONNECTION_ERROR] if it was cut short.
     #[func]
     fn read_response_body_chunk(&mut self) -> PackedByteArray {
-        let mut out = PackedBuf(PackedByteArray::new());
-        let result = self.client.read_response_body_chunk(&mut out);
-        if let Err(e) = &result {
-            if http_error_code(e) == Error::ERR_UNCONFIGURED {
-                godot_error!("{CLASS}: read_response_body_chunk() needs STATUS_BODY");
-            } else {
-                report(CLASS, result);
-            }
-        }
-        out.0
+        guard(
+            self,
+            "RustHTTPClient.read_response_body_chunk",
+            PackedByteArray::new,
+            |this| {
+                let mut out = PackedBuf(PackedByteArray::new());
+                let result = this.client.read_response_body_chunk(&mut out);
+                if let Err(e) = &result {
+                    if http_error_code(e) == Error::ERR_UNCONFIGURED {
+                        godot_error!("{CLASS}: read_response_body_chunk() needs STATUS_BODY");
+                    } else {
+                        report(CLASS, result);
+                    }
+                }
+                out.0
+            },
+        )
     }
 
     /// See [member read_chunk_size].
@@ -512,13 +572,18 @@ impl RustHttpClient {
     /// reported and the pins are left unchanged.
     #[func]
     fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
-        match crate::tls_options::parse_pins(&pins) {
-            Ok(list) => {
-                self.client.set_pinned_public_keys(list);
-                self.tls_pinned_public_keys = pins;
-            }
-            Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
-        }
+        guard(
+            self,
+            "RustHTTPClient.set_tls_pinned_public_keys",
+            || (),
+            |this| match crate::tls_options::parse_pins(&pins) {
+                Ok(list) => {
+                    this.client.set_pinned_public_keys(list);
+                    this.tls_pinned_public_keys = pins;
+                }
+                Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
+            },
+        )
     }
 
     /// See [member tls_pinned_public_keys].
@@ -583,26 +648,32 @@ impl RustHttpClient {
     /// [code]{"a": 1, "b": null, "c": [2, 3]}[/code] gives [code]"a=1&b&c=2&c=3"[/code].
     #[func]
     fn query_string_from_dict(&self, fields: VarDictionary) -> GString {
-        let mut parts: Vec<String> = Vec::new();
-        for (key, value) in fields.iter_shared() {
-            let key = uri_encode(&key.stringify().to_string());
-            match value.get_type() {
-                VariantType::NIL => parts.push(key),
-                VariantType::ARRAY => {
-                    for item in value.to::<VarArray>().iter_shared() {
-                        parts.push(format!(
-                            "{key}={}",
-                            uri_encode(&item.stringify().to_string())
-                        ));
-                    }
-                }
-                _ => parts.push(format!(
-                    "{key}={}",
-                    uri_encode(&value.stringify().to_string())
-                )),
-            }
-        }
-        GString::from(parts.join("&").as_str())
+        guard_pure(
+            "RustHTTPClient.query_string_from_dict",
+            GString::new,
+            || {
+                let fields: Vec<(String, QueryValue)> = fields
+                    .iter_shared()
+                    .map(|(key, value)| {
+                        let value = match value.get_type() {
+                            VariantType::NIL => QueryValue::Nil,
+                            VariantType::ARRAY => match value.try_to::<VarArray>() {
+                                Ok(items) => QueryValue::List(
+                                    items
+                                        .iter_shared()
+                                        .map(|i| i.stringify().to_string())
+                                        .collect(),
+                                ),
+                                Err(_) => QueryValue::List(Vec::new()),
+                            },
+                            _ => QueryValue::One(value.stringify().to_string()),
+                        };
+                        (key.stringify().to_string(), value)
+                    })
+                    .collect();
+                GString::from(query_string(&fields).as_str())
+            },
+        )
     }
 }
 
@@ -620,5 +691,11 @@ impl RustHttpClient {
             .client
             .request(method.0, &url.to_string(), &headers, body);
         report(CLASS, result)
+    }
+}
+
+impl PanicClose for RustHttpClient {
+    fn close_after_panic(&mut self) {
+        self.close();
     }
 }

@@ -18,6 +18,7 @@ mod class_enum;
 mod docs;
 mod errors;
 pub mod http_client;
+pub(crate) mod panic_guard;
 mod project_settings;
 pub mod stream_peer_tcp;
 pub mod stream_peer_tls;
@@ -37,6 +38,7 @@ unsafe impl ExtensionLibrary for RustNet {
     fn on_stage_init(stage: InitStage) {
         // Classes are registered automatically before the Scene stage runs this hook.
         if stage == InitStage::Scene {
+            panic_guard::init();
             http_client::register_enums();
             stream_peer_tcp::register_enums();
             websocket_peer::register_enums();

@@ -4,6 +4,7 @@
 //! `get_utf8_string`, `get_var`, …) runs natively on top of the raw-pointer virtuals below.
 
 use crate::class_enum::class_enum;
+use crate::panic_guard::{guard, PanicClose};
 use crate::project_settings;
 use godot::classes::{IStreamPeerExtension, StreamPeerExtension};
 use godot::global::{godot_error, Error};
@@ -97,8 +98,18 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         r_bytes: i32,
         r_received: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: Godot passes a buffer of r_bytes bytes and a valid out-pointer.
-        unsafe { self.read_raw(r_buffer, r_bytes, r_received, true) }
+        guard(
+            self,
+            "RustStreamPeerTCP.get_data",
+            || {
+                unsafe { set_out(r_received, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: Godot passes a buffer of r_bytes bytes and a valid out-pointer.
+                unsafe { this.read_raw(r_buffer, r_bytes, r_received, true) }
+            },
+        )
     }
 
     unsafe fn get_partial_data_rawptr(
@@ -107,8 +118,18 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         r_bytes: i32,
         r_received: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: as above.
-        unsafe { self.read_raw(r_buffer, r_bytes, r_received, false) }
+        guard(
+            self,
+            "RustStreamPeerTCP.get_partial_data",
+            || {
+                unsafe { set_out(r_received, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: as above.
+                unsafe { this.read_raw(r_buffer, r_bytes, r_received, false) }
+            },
+        )
     }
 
     unsafe fn put_data_rawptr(
@@ -117,8 +138,18 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         p_bytes: i32,
         r_sent: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: Godot passes p_bytes readable bytes and a valid out-pointer.
-        unsafe { self.write_raw(p_data, p_bytes, r_sent, true) }
+        guard(
+            self,
+            "RustStreamPeerTCP.put_data",
+            || {
+                unsafe { set_out(r_sent, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: Godot passes p_bytes readable bytes and a valid out-pointer.
+                unsafe { this.write_raw(p_data, p_bytes, r_sent, true) }
+            },
+        )
     }
 
     unsafe fn put_partial_data_rawptr(
@@ -127,8 +158,18 @@ impl IStreamPeerExtension for RustStreamPeerTcp {
         p_bytes: i32,
         r_sent: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: as above.
-        unsafe { self.write_raw(p_data, p_bytes, r_sent, false) }
+        guard(
+            self,
+            "RustStreamPeerTCP.put_partial_data",
+            || {
+                unsafe { set_out(r_sent, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: as above.
+                unsafe { this.write_raw(p_data, p_bytes, r_sent, false) }
+            },
+        )
     }
 
     fn get_available_bytes(&self) -> i32 {
@@ -194,33 +235,48 @@ impl RustStreamPeerTcp {
     /// interface) before [method connect_to_host].
     #[func]
     fn bind(&mut self, port: i32, #[opt(default = "*")] host: GString) -> Error {
-        match self.peer.bind(port.into(), &host.to_string()) {
-            Ok(()) => Error::OK,
-            Err(e) => net_error(CLASS, e),
-        }
+        guard(
+            self,
+            "RustStreamPeerTCP.bind",
+            || Error::ERR_BUG,
+            |this| match this.peer.bind(port.into(), &host.to_string()) {
+                Ok(()) => Error::OK,
+                Err(e) => net_error(CLASS, e),
+            },
+        )
     }
 
     /// Starts connecting to [param host] (an IP, or a name resolved synchronously) at
     /// [param port]; [method poll] finishes it.
     #[func]
     fn connect_to_host(&mut self, host: GString, port: i32) -> Error {
-        match self.peer.connect(
-            &host.to_string(),
-            port.into(),
-            project_settings::connect_timeout(),
-        ) {
-            Ok(()) => Error::OK,
-            Err(e) => net_error(CLASS, e),
-        }
+        guard(
+            self,
+            "RustStreamPeerTCP.connect_to_host",
+            || Error::ERR_BUG,
+            |this| match this.peer.connect(
+                &host.to_string(),
+                port.into(),
+                project_settings::connect_timeout(),
+            ) {
+                Ok(()) => Error::OK,
+                Err(e) => net_error(CLASS, e),
+            },
+        )
     }
 
     /// Updates the status: finishes a connect, or notices that the peer closed.
     #[func]
     fn poll(&mut self) -> Error {
-        match self.peer.poll() {
-            Ok(()) => Error::OK,
-            Err(()) => Error::ERR_CONNECTION_ERROR,
-        }
+        guard(
+            self,
+            "RustStreamPeerTCP.poll",
+            || Error::ERR_BUG,
+            |this| match this.peer.poll() {
+                Ok(()) => Error::OK,
+                Err(()) => Error::ERR_CONNECTION_ERROR,
+            },
+        )
     }
 
     /// The connection status.
@@ -314,5 +370,11 @@ impl RustStreamPeerTcp {
         let (status, n) = self.peer.write(data, blocking);
         unsafe { set_out(r_sent, n) };
         io_error(status)
+    }
+}
+
+impl PanicClose for RustStreamPeerTcp {
+    fn close_after_panic(&mut self) {
+        self.peer = TcpPeer::new();
     }
 }

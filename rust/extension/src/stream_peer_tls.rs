@@ -19,6 +19,7 @@
 //! (`StreamPeerTransport`).
 
 use crate::class_enum::class_enum;
+use crate::panic_guard::{guard, PanicClose};
 use crate::project_settings;
 use crate::stream_peer_tcp::{in_buffer, out_buffer, set_out, RustStreamPeerTcp};
 use crate::stream_peer_transport::StreamPeerTransport;
@@ -170,8 +171,18 @@ impl IStreamPeerExtension for RustStreamPeerTls {
         r_bytes: i32,
         r_received: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: Godot passes a buffer of r_bytes bytes and a valid out-pointer.
-        unsafe { self.read_raw(r_buffer, r_bytes, r_received, true) }
+        guard(
+            self,
+            "RustStreamPeerTLS.get_data",
+            || {
+                unsafe { set_out(r_received, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: Godot passes a buffer of r_bytes bytes and a valid out-pointer.
+                unsafe { this.read_raw(r_buffer, r_bytes, r_received, true) }
+            },
+        )
     }
 
     unsafe fn get_partial_data_rawptr(
@@ -180,8 +191,18 @@ impl IStreamPeerExtension for RustStreamPeerTls {
         r_bytes: i32,
         r_received: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: as above.
-        unsafe { self.read_raw(r_buffer, r_bytes, r_received, false) }
+        guard(
+            self,
+            "RustStreamPeerTLS.get_partial_data",
+            || {
+                unsafe { set_out(r_received, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: as above.
+                unsafe { this.read_raw(r_buffer, r_bytes, r_received, false) }
+            },
+        )
     }
 
     unsafe fn put_data_rawptr(
@@ -190,8 +211,18 @@ impl IStreamPeerExtension for RustStreamPeerTls {
         p_bytes: i32,
         r_sent: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: Godot passes p_bytes readable bytes and a valid out-pointer.
-        unsafe { self.write_raw(p_data, p_bytes, r_sent, true) }
+        guard(
+            self,
+            "RustStreamPeerTLS.put_data",
+            || {
+                unsafe { set_out(r_sent, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: Godot passes p_bytes readable bytes and a valid out-pointer.
+                unsafe { this.write_raw(p_data, p_bytes, r_sent, true) }
+            },
+        )
     }
 
     unsafe fn put_partial_data_rawptr(
@@ -200,8 +231,18 @@ impl IStreamPeerExtension for RustStreamPeerTls {
         p_bytes: i32,
         r_sent: RawPtr<*mut i32>,
     ) -> Error {
-        // SAFETY: as above.
-        unsafe { self.write_raw(p_data, p_bytes, r_sent, false) }
+        guard(
+            self,
+            "RustStreamPeerTLS.put_partial_data",
+            || {
+                unsafe { set_out(r_sent, 0) };
+                Error::ERR_BUG
+            },
+            |this| {
+                // SAFETY: as above.
+                unsafe { this.write_raw(p_data, p_bytes, r_sent, false) }
+            },
+        )
     }
 
     fn get_available_bytes(&self) -> i32 {
@@ -234,37 +275,44 @@ impl RustStreamPeerTls {
         stream: Option<Gd<StreamPeer>>,
         server_options: Option<Gd<TlsOptions>>,
     ) -> Error {
-        let Some(stream) = stream else {
-            godot_error!("{CLASS}: accept_stream(): the stream is null");
-            return Error::ERR_INVALID_PARAMETER;
-        };
-        let Some(options) = server_options.filter(|o| o.is_server()) else {
-            godot_error!(
-                "{CLASS}: accept_stream(): server_options must come from TLSOptions.server(key, certificate)"
-            );
-            return Error::ERR_INVALID_PARAMETER;
-        };
-        if options.get_private_key().is_none() || options.get_own_certificate().is_none() {
-            godot_error!(
-                "{CLASS}: accept_stream(): the server options need a key and a certificate"
-            );
-            return Error::ERR_INVALID_PARAMETER;
-        }
-        if self.is_active() {
-            godot_error!("{CLASS}: accept_stream(): this TLS session is already active");
-            return Error::ERR_ALREADY_IN_USE;
-        }
-        let config = match server_config_for(&options) {
-            Ok(config) => config,
-            Err(msg) => {
-                godot_error!("{CLASS}: accept_stream(): {msg}");
-                return Error::ERR_INVALID_PARAMETER;
-            }
-        };
-        let session = transport_for(&stream)
-            .ok_or_else(|| "the stream is not connected".to_string())
-            .and_then(|t| TlsStream::new_server(t, config).map_err(|e| e.0));
-        self.start(stream, session, true)
+        guard(
+            self,
+            "RustStreamPeerTLS.accept_stream",
+            || Error::ERR_BUG,
+            |this| {
+                let Some(stream) = stream else {
+                    godot_error!("{CLASS}: accept_stream(): the stream is null");
+                    return Error::ERR_INVALID_PARAMETER;
+                };
+                let Some(options) = server_options.filter(|o| o.is_server()) else {
+                    godot_error!(
+                    "{CLASS}: accept_stream(): server_options must come from TLSOptions.server(key, certificate)"
+                );
+                    return Error::ERR_INVALID_PARAMETER;
+                };
+                if options.get_private_key().is_none() || options.get_own_certificate().is_none() {
+                    godot_error!(
+                        "{CLASS}: accept_stream(): the server options need a key and a certificate"
+                    );
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+                if this.is_active() {
+                    godot_error!("{CLASS}: accept_stream(): this TLS session is already active");
+                    return Error::ERR_ALREADY_IN_USE;
+                }
+                let config = match server_config_for(&options) {
+                    Ok(config) => config,
+                    Err(msg) => {
+                        godot_error!("{CLASS}: accept_stream(): {msg}");
+                        return Error::ERR_INVALID_PARAMETER;
+                    }
+                };
+                let session = transport_for(&stream)
+                    .ok_or_else(|| "the stream is not connected".to_string())
+                    .and_then(|t| TlsStream::new_server(t, config).map_err(|e| e.0));
+                this.start(stream, session, true)
+            },
+        )
     }
 
     /// Starts the client side of a TLS session over [param stream], a connected [StreamPeer]
@@ -288,48 +336,58 @@ impl RustStreamPeerTls {
         common_name: GString,
         #[opt(default = NullableTls(None))] client_options: NullableTls,
     ) -> Error {
-        let Some(stream) = stream else {
-            godot_error!("{CLASS}: connect_to_stream(): the stream is null");
-            return Error::ERR_INVALID_PARAMETER;
-        };
-        if client_options.0.as_ref().is_some_and(|o| o.is_server()) {
-            godot_error!(
-                "{CLASS}: connect_to_stream(): client_options must be TLSOptions.client() or client_unsafe(), not server options"
-            );
-            return Error::ERR_INVALID_PARAMETER;
-        }
-        if self.is_active() {
-            godot_error!("{CLASS}: connect_to_stream(): this TLS session is already active");
-            return Error::ERR_ALREADY_IN_USE;
-        }
-        let options = client_options
-            .0
-            .as_ref()
-            .map(client_options_for)
-            .unwrap_or_default();
-        let needs_bundle = options.trusted_ca_pem.is_none() && !options.unsafe_client;
-        let (bundle, tls13) = if needs_bundle {
-            project_settings::tls_defaults(CLASS)
-        } else {
-            (None, project_settings::tls13_enabled())
-        };
-        let settings = TlsSettings {
-            options,
-            roots_override_pem: bundle,
-            enable_tls13: tls13,
-            pins: Vec::new(),
-        };
-        let (config, name) = match stream_client_config(&settings, &common_name.to_string()) {
-            Ok(c) => c,
-            Err(msg) => {
-                godot_error!("{CLASS}: connect_to_stream(): {msg}");
-                return Error::ERR_INVALID_PARAMETER;
-            }
-        };
-        let session = transport_for(&stream)
-            .ok_or_else(|| "the stream is not connected".to_string())
-            .and_then(|t| TlsStream::new(t, config, name).map_err(|e| e.0));
-        self.start(stream, session, false)
+        guard(
+            self,
+            "RustStreamPeerTLS.connect_to_stream",
+            || Error::ERR_BUG,
+            |this| {
+                let Some(stream) = stream else {
+                    godot_error!("{CLASS}: connect_to_stream(): the stream is null");
+                    return Error::ERR_INVALID_PARAMETER;
+                };
+                if client_options.0.as_ref().is_some_and(|o| o.is_server()) {
+                    godot_error!(
+                    "{CLASS}: connect_to_stream(): client_options must be TLSOptions.client() or client_unsafe(), not server options"
+                );
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+                if this.is_active() {
+                    godot_error!(
+                        "{CLASS}: connect_to_stream(): this TLS session is already active"
+                    );
+                    return Error::ERR_ALREADY_IN_USE;
+                }
+                let options = client_options
+                    .0
+                    .as_ref()
+                    .map(client_options_for)
+                    .unwrap_or_default();
+                let needs_bundle = options.trusted_ca_pem.is_none() && !options.unsafe_client;
+                let (bundle, tls13) = if needs_bundle {
+                    project_settings::tls_defaults(CLASS)
+                } else {
+                    (None, project_settings::tls13_enabled())
+                };
+                let settings = TlsSettings {
+                    options,
+                    roots_override_pem: bundle,
+                    enable_tls13: tls13,
+                    pins: Vec::new(),
+                };
+                let (config, name) = match stream_client_config(&settings, &common_name.to_string())
+                {
+                    Ok(c) => c,
+                    Err(msg) => {
+                        godot_error!("{CLASS}: connect_to_stream(): {msg}");
+                        return Error::ERR_INVALID_PARAMETER;
+                    }
+                };
+                let session = transport_for(&stream)
+                    .ok_or_else(|| "the stream is not connected".to_string())
+                    .and_then(|t| TlsStream::new(t, config, name).map_err(|e| e.0));
+                this.start(stream, session, false)
+            },
+        )
     }
 
     /// Advances the session: the handshake while [constant STATUS_HANDSHAKING] (it becomes
@@ -339,41 +397,48 @@ impl RustStreamPeerTls {
     /// read. Never blocks. Prints an error when there is no session.
     #[func]
     fn poll(&mut self) {
-        if let Some(msg) = self.deferred_error.take() {
-            godot_error!("{CLASS}: {msg}");
-            self.close(false);
-            return;
-        }
-        let status = self.status;
-        let active = self.is_active_status();
-        let Some(session) = self.session.as_mut().filter(|_| active) else {
-            godot_error!("{CLASS}: poll(): not connected (status {})", status.0);
-            return;
-        };
-        if status == Status::STATUS_HANDSHAKING {
-            match session.handshake() {
-                Ok(true) => self.status = Status::STATUS_CONNECTED,
-                Ok(false) => {}
-                Err(e) => {
-                    godot_error!("{CLASS}: TLS handshake error: {}", e.0);
-                    self.close(false);
-                    self.status = Status::STATUS_ERROR;
+        guard(
+            self,
+            "RustStreamPeerTLS.poll",
+            || (),
+            |this| {
+                if let Some(msg) = this.deferred_error.take() {
+                    godot_error!("{CLASS}: {msg}");
+                    this.close(false);
+                    return;
                 }
-            }
-            return;
-        }
-        match session.pump() {
-            Err(e) => {
-                godot_error!("{CLASS}: {}", e.0);
-                self.close(false);
-            }
-            Ok(()) => {
-                let ended = session.close_notify_received() || session.transport_ended();
-                if ended && session.available() == 0 {
-                    self.close(true);
+                let status = this.status;
+                let active = this.is_active_status();
+                let Some(session) = this.session.as_mut().filter(|_| active) else {
+                    godot_error!("{CLASS}: poll(): not connected (status {})", status.0);
+                    return;
+                };
+                if status == Status::STATUS_HANDSHAKING {
+                    match session.handshake() {
+                        Ok(true) => this.status = Status::STATUS_CONNECTED,
+                        Ok(false) => {}
+                        Err(e) => {
+                            godot_error!("{CLASS}: TLS handshake error: {}", e.0);
+                            this.close(false);
+                            this.status = Status::STATUS_ERROR;
+                        }
+                    }
+                    return;
                 }
-            }
-        }
+                match session.pump() {
+                    Err(e) => {
+                        godot_error!("{CLASS}: {}", e.0);
+                        this.close(false);
+                    }
+                    Ok(()) => {
+                        let ended = session.close_notify_received() || session.transport_ended();
+                        if ended && session.available() == 0 {
+                            this.close(true);
+                        }
+                    }
+                }
+            },
+        )
     }
 
     /// The session status.
@@ -644,5 +709,11 @@ impl Drop for RustStreamPeerTls {
         if let Some(session) = self.session.as_mut() {
             session.shutdown();
         }
+    }
+}
+
+impl PanicClose for RustStreamPeerTls {
+    fn close_after_panic(&mut self) {
+        self.close(false);
     }
 }

@@ -1,5 +1,6 @@
 //! `RustTCPServer`: Godot's `TCPServer` API over `rustnet_core::net::listener::Listener`.
 
+use crate::panic_guard::{guard, PanicClose};
 use crate::stream_peer_tcp::{net_error, RustStreamPeerTcp};
 use godot::classes::{IRefCounted, RefCounted};
 use godot::global::{godot_error, Error};
@@ -45,34 +46,55 @@ impl RustTcpServer {
     /// Like Godot, the port is taken modulo 65536.
     #[func]
     fn listen(&mut self, port: i64, #[opt(default = "*")] bind_address: GString) -> Error {
-        if self.listener.is_some() {
-            godot_error!("RustTCPServer: already listening");
-            return Error::ERR_ALREADY_IN_USE;
-        }
-        // Godot's parameter is a uint16_t: the value wraps (-1 listens on 65535).
-        let port = port as u16;
-        match Listener::bind(port, &bind_address.to_string()) {
-            Ok(l) => {
-                self.listener = Some(l);
-                Error::OK
-            }
-            Err(e) => net_error("RustTCPServer", e),
-        }
+        guard(
+            self,
+            "RustTCPServer.listen",
+            || Error::ERR_BUG,
+            |this| {
+                if this.listener.is_some() {
+                    godot_error!("RustTCPServer: already listening");
+                    return Error::ERR_ALREADY_IN_USE;
+                }
+                // Godot's parameter is a uint16_t: the value wraps (-1 listens on 65535).
+                let port = port as u16;
+                match Listener::bind(port, &bind_address.to_string()) {
+                    Ok(l) => {
+                        this.listener = Some(l);
+                        Error::OK
+                    }
+                    Err(e) => net_error("RustTCPServer", e),
+                }
+            },
+        )
     }
 
     /// [code]true[/code] when a connection is waiting for [method take_connection].
     #[func]
     fn is_connection_available(&mut self) -> bool {
-        self.listener
-            .as_mut()
-            .is_some_and(|l| l.is_connection_available())
+        guard(
+            self,
+            "RustTCPServer.is_connection_available",
+            || false,
+            |this| {
+                this.listener
+                    .as_mut()
+                    .is_some_and(|l| l.is_connection_available())
+            },
+        )
     }
 
     /// The next waiting connection, already connected, or [code]null[/code].
     #[func]
     fn take_connection(&mut self) -> Option<Gd<RustStreamPeerTcp>> {
-        let peer = self.listener.as_mut()?.accept()?;
-        Some(RustStreamPeerTcp::from_peer(peer))
+        guard(
+            self,
+            "RustTCPServer.take_connection",
+            || None,
+            |this| {
+                let peer = this.listener.as_mut()?.accept()?;
+                Some(RustStreamPeerTcp::from_peer(peer))
+            },
+        )
     }
 
     /// [code]true[/code] while listening.
@@ -94,5 +116,11 @@ impl RustTcpServer {
     #[func]
     fn stop(&mut self) {
         self.listener = None;
+    }
+}
+
+impl PanicClose for RustTcpServer {
+    fn close_after_panic(&mut self) {
+        self.stop();
     }
 }

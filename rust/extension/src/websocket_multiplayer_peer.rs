@@ -9,6 +9,7 @@
 //! `peer_disconnected` only afterwards, with no peer borrowed: SceneMultiplayer's handlers
 //! send packets from inside those signals.
 
+use crate::panic_guard::{guard, PanicClose};
 use crate::stream_peer_tcp::RustStreamPeerTcp;
 use crate::stream_peer_tls::RustStreamPeerTls;
 use crate::tls_options::NullableTls;
@@ -161,23 +162,30 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
         r_buffer: RawPtr<*mut RawPtr<*const u8>>,
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
-        if self.status != ConnectionStatus::CONNECTED {
-            godot_error!("{CLASS}: get_packet(): not connected");
-            return Error::ERR_UNCONFIGURED;
-        }
-        let Some((_, data)) = self.incoming.pop_front() else {
-            godot_error!("{CLASS}: get_packet(): no packet available");
-            return Error::ERR_UNAVAILABLE;
-        };
-        self.current = data;
-        let size = i32::try_from(self.current.len()).unwrap_or(i32::MAX);
-        // SAFETY: Godot passes valid out-pointers; `self.current` lives until the next
-        // get_packet, after Godot copied it.
-        unsafe {
-            *r_buffer.ptr() = RawPtr::new(self.current.as_ptr());
-            *r_buffer_size.ptr() = size;
-        }
-        Error::OK
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.get_packet",
+            || Error::ERR_BUG,
+            |this| {
+                if this.status != ConnectionStatus::CONNECTED {
+                    godot_error!("{CLASS}: get_packet(): not connected");
+                    return Error::ERR_UNCONFIGURED;
+                }
+                let Some((_, data)) = this.incoming.pop_front() else {
+                    godot_error!("{CLASS}: get_packet(): no packet available");
+                    return Error::ERR_UNAVAILABLE;
+                };
+                this.current = data;
+                let size = i32::try_from(this.current.len()).unwrap_or(i32::MAX);
+                // SAFETY: Godot passes valid out-pointers; `this.current` lives until the next
+                // get_packet, after Godot copied it.
+                unsafe {
+                    *r_buffer.ptr() = RawPtr::new(this.current.as_ptr());
+                    *r_buffer_size.ptr() = size;
+                }
+                Error::OK
+            },
+        )
     }
 
     unsafe fn put_packet_rawptr(
@@ -185,14 +193,21 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
         p_buffer: RawPtr<*const u8>,
         p_buffer_size: i32,
     ) -> Error {
-        let len = usize::try_from(p_buffer_size).unwrap_or(0);
-        let data: &[u8] = if len == 0 || p_buffer.ptr().is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot passes p_buffer_size readable bytes.
-            unsafe { std::slice::from_raw_parts(p_buffer.ptr(), len) }
-        };
-        self.put_bytes(data)
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.put_packet",
+            || Error::ERR_BUG,
+            |this| {
+                let len = usize::try_from(p_buffer_size).unwrap_or(0);
+                let data: &[u8] = if len == 0 || p_buffer.ptr().is_null() {
+                    &[]
+                } else {
+                    // SAFETY: Godot passes p_buffer_size readable bytes.
+                    unsafe { std::slice::from_raw_parts(p_buffer.ptr(), len) }
+                };
+                this.put_bytes(data)
+            },
+        )
     }
 
     fn get_available_packet_count(&self) -> i32 {
@@ -246,37 +261,58 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
     }
 
     fn poll(&mut self) {
-        let events = self.poll_events();
-        // No peer is borrowed here: handlers may send packets or close this object.
-        for event in events {
-            let (signal, id) = match event {
-                Event::Connected(id) => ("peer_connected", id),
-                Event::Disconnected(id) => {
-                    self.forget_peer(id);
-                    ("peer_disconnected", id)
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.poll",
+            || (),
+            |this| {
+                let events = this.poll_events();
+                // No peer is borrowed here: handlers may send packets or close this object.
+                for event in events {
+                    let (signal, id) = match event {
+                        Event::Connected(id) => ("peer_connected", id),
+                        Event::Disconnected(id) => {
+                            this.forget_peer(id);
+                            ("peer_disconnected", id)
+                        }
+                    };
+                    this.base_mut()
+                        .emit_signal(signal, &[i64::from(id).to_variant()]);
                 }
-            };
-            self.base_mut()
-                .emit_signal(signal, &[i64::from(id).to_variant()]);
-        }
+            },
+        )
     }
 
     fn close(&mut self) {
-        self.clear();
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.close",
+            || (),
+            |this| {
+                this.clear();
+            },
+        )
     }
 
     fn disconnect_peer(&mut self, peer: i32, force: bool) {
-        let Some(mut ws) = self.peers.get(&peer).cloned() else {
-            godot_error!("{CLASS}: disconnect_peer(): no peer {peer}");
-            return;
-        };
-        ws.bind_mut().close(1000, GString::new());
-        if force {
-            self.peers.remove(&peer);
-            if !self.server {
-                self.clear();
-            }
-        }
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.disconnect_peer",
+            || (),
+            |this| {
+                let Some(mut ws) = this.peers.get(&peer).cloned() else {
+                    godot_error!("{CLASS}: disconnect_peer(): no peer {peer}");
+                    return;
+                };
+                ws.bind_mut().close(1000, GString::new());
+                if force {
+                    this.peers.remove(&peer);
+                    if !this.server {
+                        this.clear();
+                    }
+                }
+            },
+        )
     }
 
     fn get_unique_id(&self) -> i32 {
@@ -315,28 +351,37 @@ impl RustWebSocketMultiplayerPeer {
         #[opt(default = "*")] bind_address: GString,
         #[opt(default = NullableTls(None))] tls_server_options: NullableTls,
     ) -> Error {
-        if self.status != ConnectionStatus::DISCONNECTED {
-            godot_error!("{CLASS}: create_server(): already active");
-            return Error::ERR_ALREADY_IN_USE;
-        }
-        let tls = tls_server_options.0;
-        if tls.as_ref().is_some_and(|t| !t.is_server()) {
-            godot_error!("{CLASS}: create_server(): the TLS options must be server options");
-            return Error::ERR_INVALID_PARAMETER;
-        }
-        self.clear();
-        // Godot's parameter is a uint16_t: the value wraps.
-        match Listener::bind(port as u16, &bind_address.to_string()) {
-            Ok(listener) => {
-                self.listener = Some(listener);
-                self.server = true;
-                self.unique_id = 1;
-                self.status = ConnectionStatus::CONNECTED;
-                self.tls_server_options = tls;
-                Error::OK
-            }
-            Err(e) => net_error(CLASS, e),
-        }
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.create_server",
+            || Error::ERR_BUG,
+            |this| {
+                if this.status != ConnectionStatus::DISCONNECTED {
+                    godot_error!("{CLASS}: create_server(): already active");
+                    return Error::ERR_ALREADY_IN_USE;
+                }
+                let tls = tls_server_options.0;
+                if tls.as_ref().is_some_and(|t| !t.is_server()) {
+                    godot_error!(
+                        "{CLASS}: create_server(): the TLS options must be server options"
+                    );
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+                this.clear();
+                // Godot's parameter is a uint16_t: the value wraps.
+                match Listener::bind(port as u16, &bind_address.to_string()) {
+                    Ok(listener) => {
+                        this.listener = Some(listener);
+                        this.server = true;
+                        this.unique_id = 1;
+                        this.status = ConnectionStatus::CONNECTED;
+                        this.tls_server_options = tls;
+                        Error::OK
+                    }
+                    Err(e) => net_error(CLASS, e),
+                }
+            },
+        )
     }
 
     /// Connects to the server at [param url] ([code]ws://[/code] or [code]wss://[/code];
@@ -352,24 +397,33 @@ impl RustWebSocketMultiplayerPeer {
         url: GString,
         #[opt(default = NullableTls(None))] tls_client_options: NullableTls,
     ) -> Error {
-        if self.status != ConnectionStatus::DISCONNECTED {
-            godot_error!("{CLASS}: create_client(): already active");
-            return Error::ERR_ALREADY_IN_USE;
-        }
-        if tls_client_options.0.as_ref().is_some_and(|t| t.is_server()) {
-            godot_error!("{CLASS}: create_client(): the TLS options must be client options");
-            return Error::ERR_INVALID_PARAMETER;
-        }
-        self.clear();
-        let mut ws = self.new_peer();
-        let err = ws.bind_mut().connect_to_url(url, tls_client_options);
-        if err != Error::OK {
-            return err;
-        }
-        self.peers.insert(1, ws);
-        self.client_since = Instant::now();
-        self.status = ConnectionStatus::CONNECTING;
-        err
+        guard(
+            self,
+            "RustWebSocketMultiplayerPeer.create_client",
+            || Error::ERR_BUG,
+            |this| {
+                if this.status != ConnectionStatus::DISCONNECTED {
+                    godot_error!("{CLASS}: create_client(): already active");
+                    return Error::ERR_ALREADY_IN_USE;
+                }
+                if tls_client_options.0.as_ref().is_some_and(|t| t.is_server()) {
+                    godot_error!(
+                        "{CLASS}: create_client(): the TLS options must be client options"
+                    );
+                    return Error::ERR_INVALID_PARAMETER;
+                }
+                this.clear();
+                let mut ws = this.new_peer();
+                let err = ws.bind_mut().connect_to_url(url, tls_client_options);
+                if err != Error::OK {
+                    return err;
+                }
+                this.peers.insert(1, ws);
+                this.client_since = Instant::now();
+                this.status = ConnectionStatus::CONNECTING;
+                err
+            },
+        )
     }
 
     /// The [RustWebSocketPeer] of the connected peer [param peer_id] (a client's only peer is
@@ -742,5 +796,11 @@ impl RustWebSocketMultiplayerPeer {
                 return id;
             }
         }
+    }
+}
+
+impl PanicClose for RustWebSocketMultiplayerPeer {
+    fn close_after_panic(&mut self) {
+        self.clear();
     }
 }

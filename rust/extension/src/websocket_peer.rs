@@ -6,6 +6,7 @@
 //! codes; the protocol lives in the core crate.
 
 use crate::class_enum::class_enum;
+use crate::panic_guard::{guard, PanicClose};
 use crate::project_settings;
 use crate::stream_peer_tcp::RustStreamPeerTcp;
 use crate::stream_peer_tls::RustStreamPeerTls;
@@ -169,23 +170,30 @@ impl IPacketPeerExtension for RustWebSocketPeer {
         r_buffer: RawPtr<*mut RawPtr<*const u8>>,
         r_buffer_size: RawPtr<*mut i32>,
     ) -> Error {
-        let Some((data, text)) = self.driver.next_message() else {
-            if self.driver.ready_state() != ReadyState::Open {
-                godot_error!("{CLASS}: get_packet(): the connection is not open");
-                return Error::FAILED;
-            }
-            return Error::ERR_UNAVAILABLE;
-        };
-        self.current = data;
-        self.was_string = text;
-        let size = i32::try_from(self.current.len()).unwrap_or(i32::MAX);
-        // SAFETY: Godot passes valid out-pointers; `self.current` outlives the copy Godot makes
-        // right after this returns (it is only replaced by the next get_packet).
-        unsafe {
-            *r_buffer.ptr() = RawPtr::new(self.current.as_ptr());
-            *r_buffer_size.ptr() = size;
-        }
-        Error::OK
+        guard(
+            self,
+            "RustWebSocketPeer.get_packet",
+            || Error::ERR_BUG,
+            |this| {
+                let Some((data, text)) = this.driver.next_message() else {
+                    if this.driver.ready_state() != ReadyState::Open {
+                        godot_error!("{CLASS}: get_packet(): the connection is not open");
+                        return Error::FAILED;
+                    }
+                    return Error::ERR_UNAVAILABLE;
+                };
+                this.current = data;
+                this.was_string = text;
+                let size = i32::try_from(this.current.len()).unwrap_or(i32::MAX);
+                // SAFETY: Godot passes valid out-pointers; `this.current` outlives the copy Godot makes
+                // right after this returns (it is only replaced by the next get_packet).
+                unsafe {
+                    *r_buffer.ptr() = RawPtr::new(this.current.as_ptr());
+                    *r_buffer_size.ptr() = size;
+                }
+                Error::OK
+            },
+        )
     }
 
     unsafe fn put_packet_rawptr(
@@ -193,14 +201,21 @@ impl IPacketPeerExtension for RustWebSocketPeer {
         p_buffer: RawPtr<*const u8>,
         p_buffer_size: i32,
     ) -> Error {
-        let len = usize::try_from(p_buffer_size).unwrap_or(0);
-        let data: &[u8] = if len == 0 || p_buffer.ptr().is_null() {
-            &[]
-        } else {
-            // SAFETY: Godot passes p_buffer_size readable bytes.
-            unsafe { std::slice::from_raw_parts(p_buffer.ptr(), len) }
-        };
-        self.send_bytes(data, false)
+        guard(
+            self,
+            "RustWebSocketPeer.put_packet",
+            || Error::ERR_BUG,
+            |this| {
+                let len = usize::try_from(p_buffer_size).unwrap_or(0);
+                let data: &[u8] = if len == 0 || p_buffer.ptr().is_null() {
+                    &[]
+                } else {
+                    // SAFETY: Godot passes p_buffer_size readable bytes.
+                    unsafe { std::slice::from_raw_parts(p_buffer.ptr(), len) }
+                };
+                this.send_bytes(data, false)
+            },
+        )
     }
 
     fn get_available_packet_count(&self) -> i32 {
@@ -233,21 +248,28 @@ impl RustWebSocketPeer {
         url: GString,
         #[opt(default = NullableTls(None))] tls_client_options: NullableTls,
     ) -> Error {
-        let url = url.to_string();
-        let mut tls = TlsSettings::default();
-        if let Some(opts) = tls_client_options.0.as_ref() {
-            tls.options = self.tls_cache.read(opts);
-        }
-        if url.to_ascii_lowercase().starts_with("wss://") {
-            let (bundle, tls13) = project_settings::tls_defaults(CLASS);
-            tls.roots_override_pem = bundle;
-            tls.enable_tls13 = tls13;
-            tls.pins = self.pins.clone();
-        }
-        let config = self.config();
-        let result = self.driver.connect(&url, tls, config, Instant::now());
-        self.was_string = false;
-        ws_result(result)
+        guard(
+            self,
+            "RustWebSocketPeer.connect_to_url",
+            || Error::ERR_BUG,
+            |this| {
+                let url = url.to_string();
+                let mut tls = TlsSettings::default();
+                if let Some(opts) = tls_client_options.0.as_ref() {
+                    tls.options = this.tls_cache.read(opts);
+                }
+                if url.to_ascii_lowercase().starts_with("wss://") {
+                    let (bundle, tls13) = project_settings::tls_defaults(CLASS);
+                    tls.roots_override_pem = bundle;
+                    tls.enable_tls13 = tls13;
+                    tls.pins = this.pins.clone();
+                }
+                let config = this.config();
+                let result = this.driver.connect(&url, tls, config, Instant::now());
+                this.was_string = false;
+                ws_result(result)
+            },
+        )
     }
 
     /// Starts the server side of a connection accepted by [RustTCPServer] or [TCPServer]:
@@ -264,41 +286,48 @@ impl RustWebSocketPeer {
     /// [/codeblock]
     #[func]
     pub(crate) fn accept_stream(&mut self, stream: Option<Gd<StreamPeer>>) -> Error {
-        let Some(stream) = stream else {
-            godot_error!("{CLASS}: accept_stream(): the stream is null");
-            return Error::ERR_INVALID_PARAMETER;
-        };
-        if matches!(
-            self.driver.ready_state(),
-            ReadyState::Connecting | ReadyState::Open
-        ) {
-            return ws_result(Err(WsError::AlreadyInUse));
-        }
-        let config = self.config();
-        let now = Instant::now();
-        let result = match stream.try_cast::<RustStreamPeerTcp>() {
-            Ok(mut ours) => match ours.bind_mut().take_conn() {
-                Some(conn) => self.driver.accept(Box::new(conn), false, config, now),
-                None => Err(WsError::InvalidParameter(
-                    "the RustStreamPeerTCP is not connected".into(),
-                )),
-            },
-            Err(stream) => match stream.try_cast::<RustStreamPeerTls>() {
-                Ok(mut ours) => match ours.bind_mut().take_stream() {
-                    Some(session) => self.driver.accept_tls(Box::new(session), config, now),
-                    None => Err(WsError::InvalidParameter(
-                        "the RustStreamPeerTLS is not connected".into(),
-                    )),
-                },
-                Err(stream) => {
-                    let transport = PolledStreamPeer::new(stream);
-                    let tls = transport.is_tls();
-                    self.driver.accept(Box::new(transport), tls, config, now)
+        guard(
+            self,
+            "RustWebSocketPeer.accept_stream",
+            || Error::ERR_BUG,
+            |this| {
+                let Some(stream) = stream else {
+                    godot_error!("{CLASS}: accept_stream(): the stream is null");
+                    return Error::ERR_INVALID_PARAMETER;
+                };
+                if matches!(
+                    this.driver.ready_state(),
+                    ReadyState::Connecting | ReadyState::Open
+                ) {
+                    return ws_result(Err(WsError::AlreadyInUse));
                 }
+                let config = this.config();
+                let now = Instant::now();
+                let result = match stream.try_cast::<RustStreamPeerTcp>() {
+                    Ok(mut ours) => match ours.bind_mut().take_conn() {
+                        Some(conn) => this.driver.accept(Box::new(conn), false, config, now),
+                        None => Err(WsError::InvalidParameter(
+                            "the RustStreamPeerTCP is not connected".into(),
+                        )),
+                    },
+                    Err(stream) => match stream.try_cast::<RustStreamPeerTls>() {
+                        Ok(mut ours) => match ours.bind_mut().take_stream() {
+                            Some(session) => this.driver.accept_tls(Box::new(session), config, now),
+                            None => Err(WsError::InvalidParameter(
+                                "the RustStreamPeerTLS is not connected".into(),
+                            )),
+                        },
+                        Err(stream) => {
+                            let transport = PolledStreamPeer::new(stream);
+                            let tls = transport.is_tls();
+                            this.driver.accept(Box::new(transport), tls, config, now)
+                        }
+                    },
+                };
+                this.was_string = false;
+                ws_result(result)
             },
-        };
-        self.was_string = false;
-        ws_result(result)
+        )
     }
 
     /// Sends [param message] as one frame: binary, or text with
@@ -311,13 +340,23 @@ impl RustWebSocketPeer {
         message: PackedByteArray,
         #[opt(default = WriteMode::WRITE_MODE_BINARY)] write_mode: WriteMode,
     ) -> Error {
-        self.send_bytes(message.as_slice(), write_mode == WriteMode::WRITE_MODE_TEXT)
+        guard(
+            self,
+            "RustWebSocketPeer.send",
+            || Error::ERR_BUG,
+            |this| this.send_bytes(message.as_slice(), write_mode == WriteMode::WRITE_MODE_TEXT),
+        )
     }
 
     /// Sends [param message] as one UTF-8 text frame. See [method send].
     #[func]
     fn send_text(&mut self, message: GString) -> Error {
-        self.send_bytes(message.to_string().as_bytes(), true)
+        guard(
+            self,
+            "RustWebSocketPeer.send_text",
+            || Error::ERR_BUG,
+            |this| this.send_bytes(message.to_string().as_bytes(), true),
+        )
     }
 
     /// [code]true[/code] if the last packet taken with [method PacketPeer.get_packet] was a
@@ -332,9 +371,16 @@ impl RustWebSocketPeer {
     /// frame. Never blocks.
     #[func]
     pub(crate) fn poll(&mut self) {
-        if let Some(notice) = self.driver.poll(Instant::now()) {
-            godot_error!("{CLASS}: {}", notice.0);
-        }
+        guard(
+            self,
+            "RustWebSocketPeer.poll",
+            || (),
+            |this| {
+                if let Some(notice) = this.driver.poll(Instant::now()) {
+                    godot_error!("{CLASS}: {}", notice.0);
+                }
+            },
+        )
     }
 
     /// Closes the connection. While open, sends a close frame with [param code] and
@@ -352,7 +398,14 @@ impl RustWebSocketPeer {
         #[opt(default = 1000)] code: i32,
         #[opt(default = "")] reason: GString,
     ) {
-        self.driver.close(code, &reason.to_string());
+        guard(
+            self,
+            "RustWebSocketPeer.close",
+            || (),
+            |this| {
+                this.driver.close(code, &reason.to_string());
+            },
+        )
     }
 
     /// The IP address of the remote end, or [code]""[/code] (with an error) when there is no
@@ -518,13 +571,18 @@ impl RustWebSocketPeer {
     /// reported and the pins are left unchanged.
     #[func]
     fn set_tls_pinned_public_keys(&mut self, pins: PackedStringArray) {
-        match crate::tls_options::parse_pins(&pins) {
-            Ok(list) => {
-                self.pins = list;
-                self.tls_pinned_public_keys = pins;
-            }
-            Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
-        }
+        guard(
+            self,
+            "RustWebSocketPeer.set_tls_pinned_public_keys",
+            || (),
+            |this| match crate::tls_options::parse_pins(&pins) {
+                Ok(list) => {
+                    this.pins = list;
+                    this.tls_pinned_public_keys = pins;
+                }
+                Err(e) => godot_error!("{CLASS}: tls_pinned_public_keys: {e}"),
+            },
+        )
     }
 
     #[func]
@@ -644,4 +702,12 @@ fn ws_result(result: Result<(), WsError>) -> Error {
 
 fn to_i32(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl PanicClose for RustWebSocketPeer {
+    fn close_after_panic(&mut self) {
+        self.driver = WsDriver::new();
+        self.current = Vec::new();
+        self.was_string = false;
+    }
 }

@@ -418,6 +418,13 @@ impl HttpClient {
                 "TLSOptions for a server can't be used by a client".into(),
             ));
         }
+        // The host goes into the `Host` header, the proxy's request line and SNI: whitespace or
+        // a control character there would forge header lines (Godot sends it unchecked).
+        if host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(HttpError::InvalidParameter(
+                "the host contains a space, CR, LF, NUL or other control character".into(),
+            ));
+        }
         if host.chars().count() < HOST_MIN_LEN {
             return Err(HttpError::InvalidParameter(format!(
                 "host '{host}' is shorter than {HOST_MIN_LEN} characters"

@@ -82,14 +82,19 @@ pub fn check_target(method: Method, target: &str) -> Result<(), HttpError> {
                 || target.starts_with("https://")
         }
     };
+    // The URL is not echoed in these messages: it may carry tokens in its query.
     if !ok {
-        return Err(HttpError::InvalidParameter(format!(
-            "request URL '{target}' must start with '/', 'http://' or 'https://'"
-        )));
-    }
-    if has_control_break(target) || target.contains(' ') {
         return Err(HttpError::InvalidParameter(
-            "request URL contains a space, CR, LF or NUL".into(),
+            "the request URL must start with '/', 'http://' or 'https://'".into(),
+        ));
+    }
+    // Any whitespace or control character would end or split the request line.
+    if target
+        .bytes()
+        .any(|b| b.is_ascii_control() || b.is_ascii_whitespace())
+    {
+        return Err(HttpError::InvalidParameter(
+            "the request URL contains a space, tab, CR, LF, NUL or other control character".into(),
         ));
     }
     Ok(())
@@ -100,7 +105,8 @@ fn has_control_break(s: &str) -> bool {
 }
 
 /// Godot's `verify_headers`: each header, trimmed, is non-empty and has a `:` after at least
-/// one character. We also refuse CR, LF and NUL anywhere in it.
+/// one character. We also refuse CR, LF and NUL anywhere in it. Messages name the header by
+/// index only (Godot echoes it, which can print a credential).
 pub fn verify_headers<S: AsRef<str>>(headers: &[S]) -> Result<(), HttpError> {
     for (i, h) in headers.iter().enumerate() {
         let h = h.as_ref();
@@ -109,7 +115,7 @@ pub fn verify_headers<S: AsRef<str>>(headers: &[S]) -> Result<(), HttpError> {
             Some(pos) if pos >= 1 => {}
             _ => {
                 return Err(HttpError::InvalidParameter(format!(
-                    "invalid HTTP header at index {i}: '{h}' is not 'Name: value'"
+                    "invalid HTTP header at index {i}: not 'Name: value'"
                 )))
             }
         }
@@ -215,6 +221,37 @@ pub fn uri_encode(s: &str) -> String {
     out
 }
 
+/// One value of the dictionary given to `query_string_from_dict`, already converted to text
+/// the way Godot stringifies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueryValue {
+    /// `null`: the key alone (`"b"`).
+    Nil,
+    /// Any other value: `key=value`.
+    One(String),
+    /// An array: one `key=item` per item (`"c=2&c=3"`); an empty array adds nothing.
+    List(Vec<String>),
+}
+
+/// Godot's `HTTPClient.query_string_from_dict`, byte for byte: the fields in order, joined
+/// with `&`, keys and values [`uri_encode`]d.
+pub fn query_string<K: AsRef<str>>(fields: &[(K, QueryValue)]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (key, value) in fields {
+        let key = uri_encode(key.as_ref());
+        match value {
+            QueryValue::Nil => parts.push(key),
+            QueryValue::One(v) => parts.push(format!("{key}={}", uri_encode(v))),
+            QueryValue::List(items) => {
+                for item in items {
+                    parts.push(format!("{key}={}", uri_encode(item)));
+                }
+            }
+        }
+    }
+    parts.join("&")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +311,14 @@ mod tests {
             (Method::Connect, "h", false),
             (Method::Get, "/a\r\nX: y", false),
             (Method::Get, "/a b", false),
+            (Method::Get, "/a\tb", false),
+            (Method::Get, "/a\x0bb", false),
+            (Method::Get, "/a\x7f", false),
+            (Method::Get, "/a\0", false),
+            (Method::Get, "/a\rb", false),
+            (Method::Get, "http://h/\nX: 1", false),
+            (Method::Connect, "h:1\r\n", false),
+            (Method::Options, "/x\n", false),
         ];
         for (m, t, ok) in table {
             assert_eq!(check_target(*m, t).is_ok(), *ok, "{m:?} {t:?}");
@@ -320,5 +365,18 @@ mod tests {
     fn uri_encode_matches_godot() {
         assert_eq!(uri_encode("a b&c=é"), "a%20b%26c%3D%C3%A9");
         assert_eq!(uri_encode("~._-!*'()/"), "~._-%21%2A%27%28%29%2F");
+    }
+
+    #[test]
+    fn query_string_matches_godot() {
+        let fields = [
+            ("a", QueryValue::One("1".into())),
+            ("b", QueryValue::Nil),
+            ("c", QueryValue::List(vec!["2".into(), "3".into()])),
+            ("d", QueryValue::List(vec![])),
+            ("e f", QueryValue::One("&=".into())),
+        ];
+        assert_eq!(query_string(&fields), "a=1&b&c=2&c=3&e%20f=%26%3D");
+        assert_eq!(query_string::<&str>(&[]), "");
     }
 }

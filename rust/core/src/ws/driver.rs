@@ -21,7 +21,9 @@
 //! reports the peer's close code (Godot's TLS read drops the echoed close frame and reports -1).
 
 use super::deflate::{client_negotiate, client_offer, DeflateConfig, DeflateParams};
-use super::handshake::{requested_url_of, server_accept_with_deflate, ClientHandshake};
+use super::handshake::{
+    check_extra_headers, requested_url_of, server_accept_with_deflate, ClientHandshake,
+};
 use super::session::{ReadyState, Role, SendError, Session};
 use super::url::{parse_ws_url, WsUrl};
 use super::WsError;
@@ -383,6 +385,8 @@ impl WsDriver {
         now: Instant,
     ) -> Result<(), WsError> {
         self.can_start()?;
+        // Refuse bad `handshake_headers` now, not when the request arrives.
+        check_extra_headers(&config.extra_headers)?;
         self.reset(config);
         self.deadline = self.config.handshake_timeout.map(|t| now + t);
         let mut transport = transport;
@@ -406,6 +410,8 @@ impl WsDriver {
         now: Instant,
     ) -> Result<(), WsError> {
         self.can_start()?;
+        // Refuse bad `handshake_headers` now, not when the request arrives.
+        check_extra_headers(&config.extra_headers)?;
         self.reset(config);
         self.deadline = self.config.handshake_timeout.map(|t| now + t);
         stream.set_nodelay(true);

@@ -56,10 +56,34 @@ fn trimmed(list: &[String]) -> Vec<String> {
     list.iter().map(|p| p.trim().to_string()).collect()
 }
 
-fn check_extra_headers(headers: &[String]) -> Result<(), WsError> {
-    match headers.iter().find(|h| h.contains(['\r', '\n'])) {
-        Some(h) => Err(WsError::InvalidParameter(format!(
-            "handshake header {h:?} contains a line break"
+fn has_line_break_or_nul(s: &str) -> bool {
+    s.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+/// `handshake_headers` lines: each a whole `Name: value` line with no CR, LF or NUL anywhere,
+/// so none can end the head early or add a line of its own (Godot sends them unchecked).
+/// Messages name the header by index only: its value may be a credential.
+pub fn check_extra_headers(headers: &[String]) -> Result<(), WsError> {
+    for (i, h) in headers.iter().enumerate() {
+        if has_line_break_or_nul(h) {
+            return Err(WsError::InvalidParameter(format!(
+                "handshake header at index {i} contains CR, LF or NUL"
+            )));
+        }
+        if !matches!(h.trim().find(':'), Some(pos) if pos >= 1) {
+            return Err(WsError::InvalidParameter(format!(
+                "handshake header at index {i} is not 'Name: value'"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `supported_protocols`: they go into the `Sec-WebSocket-Protocol` line, so no CR, LF or NUL.
+fn check_protocols(protocols: &[String]) -> Result<(), WsError> {
+    match protocols.iter().position(|p| has_line_break_or_nul(p)) {
+        Some(i) => Err(WsError::InvalidParameter(format!(
+            "subprotocol at index {i} contains CR, LF or NUL"
         ))),
         None => Ok(()),
     }
@@ -159,6 +183,7 @@ impl ClientHandshake {
         nonce: [u8; 16],
     ) -> Result<ClientHandshake, WsError> {
         check_extra_headers(extra_headers)?;
+        check_protocols(protocols)?;
         let protocols = trimmed(protocols);
         let key = base64(&nonce);
         let mut req = format!(

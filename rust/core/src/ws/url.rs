@@ -7,7 +7,8 @@
 //! is an error; an empty host is an error; the host is lower-cased; a port must be an integer in
 //! 1..=65535. Then: no scheme means `ws://`, anything but `ws://`/`wss://` is an error, the port
 //! defaults to 80/443 and the path to `/`. A query with no path (`ws://h:1?x=1`) therefore fails,
-//! because the port text is `1?x=1`.
+//! because the port text is `1?x=1`. Beyond Godot: whitespace or a control character in the host
+//! or path is an error (it would end up verbatim in the request line or `Host` header).
 
 use super::WsError;
 
@@ -51,12 +52,26 @@ fn parse_godot_int(s: &str) -> Option<i64> {
     Some(if s.starts_with('-') { -value } else { value })
 }
 
+/// `url` with any `user:password@` before the host replaced by `***@`, for messages.
+pub fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |p| p + 3);
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 /// Parses `url` as `WebSocketPeer.connect_to_url` does.
 pub fn parse_ws_url(url: &str) -> Result<WsUrl, WsError> {
+    let full = url;
+    // Error messages show the URL without its userinfo (`user:password@`).
+    let url = &redact_userinfo(full);
     if url.is_empty() {
         return Err(invalid("empty URL"));
     }
-    let mut base = url;
+    let mut base = full;
     let mut scheme = String::new();
     if let Some(pos) = base.find("://") {
         let candidate = &base[..pos];
@@ -134,6 +149,17 @@ pub fn parse_ws_url(url: &str) -> Result<WsUrl, WsError> {
         port = if tls { 443 } else { 80 };
     }
     let path = if path.is_empty() { "/" } else { path };
+    // Godot copies host and path into the request line and `Host` header as they are; a space,
+    // CR, LF, NUL or other control character there would split or forge request lines.
+    if host
+        .chars()
+        .chain(path.chars())
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(invalid(format!(
+            "invalid URL {url:?}: a space or control character in the host or path"
+        )));
+    }
     Ok(WsUrl {
         tls,
         host,
