@@ -58,6 +58,9 @@ pub struct Scripted {
     data: Vec<u8>,
     pos: usize,
     cut: Cut,
+    /// Whether anything was written yet: like a real server, the script answers only after the
+    /// request went out (bytes that come before it are refused by the client as an injection).
+    written: bool,
     /// Reads answered so far (a bound for the driver loops).
     pub reads: usize,
 }
@@ -68,6 +71,7 @@ impl Scripted {
             data: data.to_vec(),
             pos: 0,
             cut,
+            written: false,
             reads: 0,
         }
     }
@@ -76,6 +80,9 @@ impl Scripted {
 impl Transport for Scripted {
     fn read(&mut self, buf: &mut [u8], _blocking: bool) -> io::Result<Option<usize>> {
         self.reads += 1;
+        if !self.written {
+            return Ok(None);
+        }
         if self.pos == self.data.len() {
             return Ok(Some(0));
         }
@@ -99,6 +106,7 @@ impl Transport for Scripted {
     }
 
     fn write(&mut self, buf: &[u8], _blocking: bool) -> io::Result<usize> {
+        self.written |= !buf.is_empty();
         Ok(buf.len())
     }
 }
