@@ -1,5 +1,5 @@
-## Helpers shared by the benchmark scripts (bench/http_bench.gd, bench/https_bench.gd):
-## CPU time from /proc, medians and table formatting.
+## Helpers shared by the benchmark scripts (bench/*_bench.gd):
+## CPU time from /proc, medians, options and the results files.
 extends RefCounted
 
 
@@ -51,3 +51,49 @@ static func fmt_cpu(x: float) -> String:
 
 static func label(cls: String) -> String:
 	return "built-in" if cls == "builtin" else "RustNet"
+
+
+## One row of a suite's results file (the `--json=PATH` every bench script writes), which
+## bench/report.py turns into docs/benchmarks.md and the chart: the per-run values of both
+## classes under `key`, in pair order (run i of each class forms pair i). `extra` adds optional
+## per-run arrays: "builtin_load"/"rust_load" (cores the load generator used, its CPU seconds
+## over the run's wall seconds) with "load_what" naming it, "builtin_cpu"/"rust_cpu" (cores the
+## Godot process used).
+static func row(id: String, title: String, unit: String, lower_is_better: bool, builtin_runs: Array, rust_runs: Array, key: String, extra := {}) -> Dictionary:
+	var r := {
+		"id": id,
+		"title": title,
+		"unit": unit,
+		"lower_is_better": lower_is_better,
+		"builtin": column(builtin_runs, key),
+		"rust": column(rust_runs, key),
+	}
+	r.merge(extra)
+	return r
+
+
+## Cores a process used in each run: `cpu_key` seconds over `wall_key` seconds.
+static func shares(runs: Array, cpu_key: String, wall_key := "seconds") -> Array:
+	return runs.map(func(run): return run[cpu_key] / run[wall_key] if run[wall_key] > 0 and run[cpu_key] >= 0 else -1.0)
+
+
+## Writes `{"suite": suite, "rows": rows}` to `path`. Returns "" or what went wrong.
+static func write_results(path: String, suite: String, rows: Array) -> String:
+	var f := FileAccess.open(path, FileAccess.WRITE)
+	if f == null:
+		return "can't write %s (error %d)" % [path, FileAccess.get_open_error()]
+	f.store_string(JSON.stringify({"suite": suite, "rows": rows}, "\t") + "\n")
+	f.close()
+	return ""
+
+
+## The `--name=value` arguments after `--`, as a dictionary. Others are reported and ignored.
+static func parse_options(script_name: String) -> Dictionary:
+	var opts := {}
+	for arg in OS.get_cmdline_user_args():
+		if arg.begins_with("--") and "=" in arg:
+			var kv := arg.substr(2).split("=", true, 1)
+			opts[kv[0]] = kv[1]
+		else:
+			printerr("%s: ignoring argument '%s'" % [script_name, arg])
+	return opts

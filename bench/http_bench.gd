@@ -10,7 +10,7 @@
 ##   --pairs=N          measured pairs per workload (default 10), after one warm-up pair
 ##   --only=a,b         workloads to run: download, keepalive, download1m (default: all)
 ##   --class=builtin|rust  run one class only (for profiling; no table)
-##   --out=PATH         write the Markdown table to PATH instead of printing it
+##   --json=PATH        write the results (every run of both classes) to PATH for bench/report.py
 ##
 ## Workloads (each run on a fresh, already connected client; connecting is not timed):
 ##   download     GET of a 100 MB body (Content-Length), default read_chunk_size (65536)
@@ -34,17 +34,21 @@ const DOWNLOAD_BYTES := 100 * MB
 const KEEPALIVE_REQUESTS := 10000
 const KEEPALIVE_BODY := 100
 
+## Each workload is one row of the results; "id" is the row's name in bench/report.py.
 const WORKLOADS := {
 	"download": {
-		"title": "100 MB download, read_chunk_size 64 KiB (default)",
+		"id": "http_download_64k",
+		"title": "HTTP 100 MB download, read_chunk_size 64 KiB (default)",
 		"unit": "MB/s",
 	},
 	"keepalive": {
-		"title": "10,000 keep-alive GETs of 100 B, one connection",
+		"id": "http_keepalive",
+		"title": "HTTP 10,000 keep-alive GETs of 100 B, one connection",
 		"unit": "requests/s",
 	},
 	"download1m": {
-		"title": "100 MB download, read_chunk_size 1 MiB",
+		"id": "http_download_1m",
+		"title": "HTTP 100 MB download, read_chunk_size 1 MiB",
 		"unit": "MB/s",
 	},
 }
@@ -125,7 +129,7 @@ func _initialize() -> void:
 
 
 func _run() -> void:
-	_opts = _parse_options()
+	_opts = Lib.parse_options("http_bench")
 	var port := int(_opts.get("port", "0"))
 	if port <= 0:
 		_fail("--port=N is required")
@@ -173,33 +177,14 @@ func _run() -> void:
 			print(line)
 
 	if classes.size() < 2:
-		print("http_bench: one class only, no table")
+		print("http_bench: one class only, no results file")
 		quit(0)
 		return
-	var table := _table(results)
-	var out: String = _opts.get("out", "")
-	if out == "":
-		print("")
-		print(table)
-	else:
-		var f := FileAccess.open(out, FileAccess.WRITE)
-		if f == null:
-			_fail("can't write %s (error %d)" % [out, FileAccess.get_open_error()])
-			return
-		f.store_string(table)
-		f.close()
+	var why := Lib.write_results(_opts.get("json", "user://http_bench.json"), "http", _rows(results))
+	if why != "":
+		_fail(why)
+		return
 	quit(0)
-
-
-func _parse_options() -> Dictionary:
-	var opts := {}
-	for arg in OS.get_cmdline_user_args():
-		if arg.begins_with("--") and "=" in arg:
-			var kv := arg.substr(2).split("=", true, 1)
-			opts[kv[0]] = kv[1]
-		else:
-			printerr("http_bench: ignoring argument '%s'" % arg)
-	return opts
 
 
 func _compile(cls: String):
@@ -246,31 +231,21 @@ func _run_once(w: String, cls: String, port: int) -> Dictionary:
 	}
 
 
-func _table(results: Dictionary) -> String:
-	var lines := PackedStringArray()
-	lines.append("| workload | built-in `HTTPClient`, median (min–max) | `RustHTTPClient`, median (min–max) | Rust / built-in (median of pairs) | server CPU s, built-in / Rust (median) |")
-	lines.append("|---|---|---|---|---|")
+func _rows(results: Dictionary) -> Array:
+	var rows := []
 	for w in ORDER:
 		if not results.has(w):
 			continue
 		var b: Array = results[w]["builtin"]
 		var r: Array = results[w]["rust"]
-		var server := "%s / %s" % [Lib.fmt_cpu(Lib.median(Lib.column(b, "server_cpu"))), Lib.fmt_cpu(Lib.median(Lib.column(r, "server_cpu")))]
-		for key in ["value", "cpu"]:
-			var what: String = WORKLOADS[w]["unit"] if key == "value" else "client CPU s"
-			var fmt: Callable = Lib.fmt if key == "value" else Lib.fmt_cpu
-			var bv := Lib.column(b, key)
-			var rv := Lib.column(r, key)
-			var ratios := []
-			for i in mini(bv.size(), rv.size()):
-				ratios.append(rv[i] / bv[i] if bv[i] > 0 else 0.0)
-			lines.append("| %s: %s | %s (%s–%s) | %s (%s–%s) | %.2f× | %s |" % [
-				WORKLOADS[w]["title"], what,
-				fmt.call(Lib.median(bv)), fmt.call(bv.min()), fmt.call(bv.max()),
-				fmt.call(Lib.median(rv)), fmt.call(rv.min()), fmt.call(rv.max()),
-				Lib.median(ratios), server if key == "value" else "",
-			])
-	return "\n".join(lines) + "\n"
+		rows.append(Lib.row(WORKLOADS[w]["id"], WORKLOADS[w]["title"], WORKLOADS[w]["unit"], false, b, r, "value", {
+			"load_what": "bench-server",
+			"builtin_load": Lib.shares(b, "server_cpu"),
+			"rust_load": Lib.shares(r, "server_cpu"),
+			"builtin_cpu": Lib.shares(b, "cpu"),
+			"rust_cpu": Lib.shares(r, "cpu"),
+		}))
+	return rows
 
 
 func _fail(why: String) -> void:

@@ -15,7 +15,7 @@
 ##   --connections=N    new connections per first-byte run (default 10; the run's value is their median)
 ##   --only=a,b         workloads to run: download13, download12, ttfb12, ttfb13 (default: all)
 ##   --class=builtin|rust  run one class only (for profiling; no table)
-##   --out=PATH         write the Markdown table to PATH instead of printing it
+##   --json=PATH        write the results (every run of both classes) to PATH for bench/report.py
 ##
 ## Workloads; every client gets TLSOptions.client(ca):
 ##   download13   GET of a 100 MB body over TLS 1.3, default read_chunk_size (65536), on a fresh
@@ -41,24 +41,29 @@ const MB := 1000 * 1000
 const DOWNLOAD_BYTES := 100 * MB
 const SMALL_BODY := 100
 
+## Each workload is one row of the results; "id" is the row's name in bench/report.py.
 const WORKLOADS := {
 	"download13": {
-		"title": "100 MB download over TLS 1.3",
+		"id": "https_download_tls13",
+		"title": "HTTPS 100 MB download over TLS 1.3",
 		"unit": "MB/s",
 		"tls": 13,
 	},
 	"download12": {
-		"title": "100 MB download over TLS 1.2",
+		"id": "https_download_tls12",
+		"title": "HTTPS 100 MB download over TLS 1.2",
 		"unit": "MB/s",
 		"tls": 12,
 	},
 	"ttfb12": {
-		"title": "new connection to first body byte, TLS 1.2",
+		"id": "tls12_first_byte",
+		"title": "HTTPS new connection to first body byte, TLS 1.2",
 		"unit": "ms",
 		"tls": 12,
 	},
 	"ttfb13": {
-		"title": "new connection to first body byte, TLS 1.3",
+		"id": "tls13_first_byte",
+		"title": "HTTPS new connection to first body byte, TLS 1.3",
 		"unit": "ms",
 		"tls": 13,
 	},
@@ -168,7 +173,7 @@ func _initialize() -> void:
 
 
 func _run() -> void:
-	_opts = _parse_options()
+	_opts = Lib.parse_options("https_bench")
 	_ports[13] = int(_opts.get("tls13-port", "0"))
 	_ports[12] = int(_opts.get("tls12-port", "0"))
 	if _ports[13] <= 0 or _ports[12] <= 0:
@@ -225,21 +230,13 @@ func _run() -> void:
 			print(line)
 
 	if classes.size() < 2:
-		print("https_bench: one class only, no table")
+		print("https_bench: one class only, no results file")
 		quit(0)
 		return
-	var table := _table(results)
-	var out: String = _opts.get("out", "")
-	if out == "":
-		print("")
-		print(table)
-	else:
-		var f := FileAccess.open(out, FileAccess.WRITE)
-		if f == null:
-			_fail("can't write %s (error %d)" % [out, FileAccess.get_open_error()])
-			return
-		f.store_string(table)
-		f.close()
+	var why := Lib.write_results(_opts.get("json", "user://https_bench.json"), "https", _rows(results))
+	if why != "":
+		_fail(why)
+		return
 	quit(0)
 
 
@@ -284,59 +281,39 @@ func _run_once(w: String, cls: String) -> Dictionary:
 		# Per connection, in ms.
 		return {
 			"value": Lib.median(samples),
+			"wall": usec / 1000.0 / _connections,
 			"cpu": cpu * 1000.0 / _connections,
 			"server_cpu": server_cpu * 1000.0 / _connections if server_cpu >= 0 else -1.0,
 		}
 	return {
 		"value": float(DOWNLOAD_BYTES) / usec,  # bytes per microsecond = MB/s
+		"wall": usec / 1e6,
 		"cpu": cpu,
 		"server_cpu": server_cpu,
 	}
 
 
-func _table(results: Dictionary) -> String:
-	var lines := PackedStringArray()
-	lines.append("| workload | built-in `HTTPClient`, median (min–max) | `RustHTTPClient`, median (min–max) | Rust / built-in (median of pairs) | server CPU, built-in / Rust (median) |")
-	lines.append("|---|---|---|---|---|")
+func _rows(results: Dictionary) -> Array:
+	var rows := []
 	for w in ORDER:
 		if not results.has(w):
 			continue
 		var b: Array = results[w]["builtin"]
 		var r: Array = results[w]["rust"]
 		var ttfb: bool = w.begins_with("ttfb")
-		var server := "%s / %s %s" % [Lib.fmt_cpu(Lib.median(Lib.column(b, "server_cpu"))), Lib.fmt_cpu(Lib.median(Lib.column(r, "server_cpu"))), "ms per connection" if ttfb else "s"]
-		for key in ["value", "cpu"]:
-			var what: String = WORKLOADS[w]["unit"] + (" (median of %d connections per run)" % _connections if ttfb else "")
-			if key == "cpu":
-				what = "client CPU ms per connection" if ttfb else "client CPU s"
-			var fmt: Callable = Lib.fmt if key == "value" else Lib.fmt_cpu
-			var bv := Lib.column(b, key)
-			var rv := Lib.column(r, key)
-			var ratios := []
-			for i in mini(bv.size(), rv.size()):
-				ratios.append(rv[i] / bv[i] if bv[i] > 0 else 0.0)
-			lines.append("| %s: %s | %s (%s–%s) | %s (%s–%s) | %.2f× | %s |" % [
-				WORKLOADS[w]["title"], what,
-				fmt.call(Lib.median(bv)), fmt.call(bv.min()), fmt.call(bv.max()),
-				fmt.call(Lib.median(rv)), fmt.call(rv.min()), fmt.call(rv.max()),
-				Lib.median(ratios), server if key == "value" else "",
-			])
-	return "\n".join(lines) + "\n"
+		var title: String = WORKLOADS[w]["title"] + (" (median of %d connections per run)" % _connections if ttfb else "")
+		rows.append(Lib.row(WORKLOADS[w]["id"], title, WORKLOADS[w]["unit"], ttfb, b, r, "value", {
+			"load_what": "bench-server",
+			"builtin_load": Lib.shares(b, "server_cpu", "wall"),
+			"rust_load": Lib.shares(r, "server_cpu", "wall"),
+			"builtin_cpu": Lib.shares(b, "cpu", "wall"),
+			"rust_cpu": Lib.shares(r, "cpu", "wall"),
+		}))
+	return rows
 
 
 func _fmt_cpu_of(w: String, x: float) -> String:
 	return "%s %s" % [Lib.fmt_cpu(x), "ms/conn" if w.begins_with("ttfb") else "s"]
-
-
-func _parse_options() -> Dictionary:
-	var opts := {}
-	for arg in OS.get_cmdline_user_args():
-		if arg.begins_with("--") and "=" in arg:
-			var kv := arg.substr(2).split("=", true, 1)
-			opts[kv[0]] = kv[1]
-		else:
-			printerr("https_bench: ignoring argument '%s'" % arg)
-	return opts
 
 
 func _compile(cls: String):

@@ -6,13 +6,16 @@
 ##
 ## Options (after `--`):
 ##   --pairs=N          measured pairs per workload (default 10), after one warm-up pair
-##   --only=a,b         workloads to run: roundtrip, small, large, clients (default: all)
-##   --class=builtin|rust  run one class only (for profiling; no table)
-##   --clients=N        connected clients in the `clients` workload (default 1000)
+##   --only=a,b         workloads to run: roundtrip, small, large, clients, echo, connect, rss
+##                      (default: roundtrip, small, large, clients)
+##   --class=builtin|rust  run one class only (for profiling, and for `rss`)
+##   --clients=N        connected clients in the `clients` and `rss` workloads (default 1000)
+##   --native=PATH      bench-native (rust/bench), the load generator of `echo` and `connect`
+##   --run-dir=PATH     where the load generator writes its results (default: user://)
 ##   --inbound=N, --outbound=N, --queued=N
 ##                      inbound_buffer_size, outbound_buffer_size, max_queued_packets of both
 ##                      ends in `small` and `large` instead of those in CONFIG below
-##   --out=PATH         write the Markdown table to PATH instead of printing it
+##   --json=PATH        write the results (every run of both classes) to PATH for bench/report.py
 ##
 ## Workloads. Both ends of every connection are the same family, built-in (`TCPServer`,
 ## `WebSocketPeer` on both sides) or RustNet (`RustTCPServer`, `RustWebSocketPeer` on both sides);
@@ -26,6 +29,16 @@
 ##   clients    1,000 clients on one server: every client keeps one 64-byte message in flight
 ##              (sends the next when its echo arrives) until each has had 20 echoes; then, with
 ##              everything quiet, 200 timed passes of poll() over the 1,000 server-side peers
+##   echo       the family's server as an echo server (accept, poll every peer, send every
+##              message back) for `bench-native ws-echo-load`: 100 clients, each keeping 16
+##              64-byte messages in flight for 3 s after a 3 s warm-up; the rate is the load
+##              generator's count of echoes per second, its CPU is reported beside it
+##   connect    `bench-native ws-connect-burst`: 1,000 clients connect and upgrade at once while
+##              the server accepts and polls; the load generator reports how many got their 101
+##              within 20 s and when the last one did
+##   rss        (one class, fresh process) resident memory (VmRSS) per idle open peer: 1,000
+##              clients and their server-side peers of the family, after 8 warm-up connections;
+##              (RSS after - RSS before) / 2,000
 ##
 ## The classes alternate, built-in then RustNet, pair after pair. Every loop busy-polls both ends
 ## (no frame is awaited while timing). A run fails (and the benchmark with it) when a message is
@@ -59,19 +72,38 @@ const CONFIG := {
 	"small": {"inbound": MIB, "outbound": MIB, "queued": 4096},
 	"large": {"inbound": 4 * MIB + 64 * KIB, "outbound": MIB + 64 * KIB, "queued": 4096},
 	"clients": DEFAULTS,
+	"echo": DEFAULTS,
+	"connect": DEFAULTS,
+	"rss": DEFAULTS,
 }
 
-## The table's rows: [workload, key in a run's result, title, unit, lower is better].
+## The load generator's settings (bench-native, rust/bench) in `echo` and `connect`.
+const ECHO_CLIENTS := 100
+const ECHO_WINDOW := 16
+const ECHO_SECONDS := 3
+const BURST_CLIENTS := 1000
+const BURST_TIMEOUT := 20
+
+## The results' rows: [workload, key in a run's result, row id (bench/report.py), title, unit,
+## lower is better].
 const ROWS := [
-	["roundtrip", "rate", "Round trips, one 64 B message in flight", "round trips/s", false],
-	["small", "rate", "100,000 pipelined 1 KiB messages, client → server", "messages/s", false],
-	["small", "mbps", "100,000 pipelined 1 KiB messages, client → server", "MB/s", false],
-	["large", "mbps", "200 messages of 1 MiB, client → server", "MB/s", false],
-	["clients", "rate", "{clients} clients, server echoes, one 64 B message in flight per client", "messages/s", false],
-	["clients", "idle", "{clients} server-side peers, one idle `poll()` pass (median of 200)", "µs per pass", true],
-	["clients", "floor", "the same pass calling `get_ready_state()` instead (loop and call overhead)", "µs per pass", true],
+	["roundtrip", "rate", "ws_roundtrip", "WS round trips, one 64 B message in flight", "round trips/s", false],
+	["small", "rate", "ws_pipelined_1k", "WS 100,000 pipelined 1 KiB messages, client → server", "messages/s", false],
+	["small", "mbps", "ws_pipelined_1k_mbps", "WS 100,000 pipelined 1 KiB messages, client → server", "MB/s", false],
+	["large", "mbps", "ws_1mib", "WS 200 messages of 1 MiB, client → server", "MB/s", false],
+	["clients", "rate", "ws_clients_echo", "WS {clients} clients in this process, server echoes, one 64 B message in flight per client", "messages/s", false],
+	["clients", "idle", "ws_idle_poll", "WS idle `poll()` pass over {clients} open server-side peers (median of 200 passes)", "µs per pass", true],
+	["clients", "floor", "ws_idle_floor", "the same pass calling `get_ready_state()` instead (loop and call overhead)", "µs per pass", true],
+	["echo", "rate", "ws_echo_server", "WS echo server, saturated by 100 clients (bench-native, 16 × 64 B in flight each)", "messages/s", false],
+	["connect", "open", "ws_connect_open", "WS 1,000 clients connecting at once (bench-native): open within 20 s", "clients", false],
+	["connect", "seconds", "ws_connect_seconds", "WS 1,000 clients connecting at once: first connect to last 101 (or the 20 s limit)", "s", true],
+	["rss", "kib", "ws_rss_per_peer", "WS resident memory per idle open peer (1,000 clients + their 1,000 server-side peers, fresh process per run)", "KiB per peer", true],
 ]
-const ORDER := ["roundtrip", "small", "large", "clients"]
+## The workloads run by default, in order; `echo` and `connect` need --native, `rss` runs alone
+## with --class (bench.sh starts a fresh Godot process per rss run: memory freed by an earlier
+## run stays with the allocator and would hide the next one's growth).
+const ORDER := ["roundtrip", "small", "large", "clients", "echo", "connect"]
+const DEFAULT_ONLY := ["roundtrip", "small", "large", "clients"]
 
 ## The timed loops. SERVER_CLASS becomes TCPServer or RustTCPServer, PEER_CLASS WebSocketPeer or
 ## RustWebSocketPeer. Every function returns "" on success or what went wrong.
@@ -281,6 +313,71 @@ func state_passes(peers: Array[PEER_CLASS], passes: int) -> Array:
 	return usec
 
 
+## Serves as an echo server until process `pid` (the load generator, bench-native ws-echo-load)
+## ends: takes every connection the server has, polls every peer and sends every message back.
+func serve_echo(server: SERVER_CLASS, pid: int, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
+	var deadline := Time.get_ticks_usec() + 5 * TIMEOUT_USEC
+	var check_at := 0
+	var echoed := 0
+	while true:
+		while server.is_connection_available():
+			var p := make_peer(cfg)
+			var err := p.accept_stream(server.take_connection())
+			if err != OK:
+				return "accept_stream() returned %d" % err
+			peers.append(p)
+		for p: PEER_CLASS in peers:
+			p.poll()
+			var k := p.get_available_packet_count()
+			for j in k:
+				var err := p.send(p.get_packet(), PEER_CLASS.WRITE_MODE_BINARY)
+				if err != OK and p.get_ready_state() == PEER_CLASS.STATE_OPEN:
+					return "a server peer's send() returned %d" % err
+			echoed += k
+		# A syscall per check: every 2 ms is often enough to notice the end.
+		var now := Time.get_ticks_usec()
+		if now >= check_at:
+			check_at = now + 2000
+			if not OS.is_process_running(pid):
+				return "" if echoed > 0 else "the load generator ended before any message"
+			if now > deadline:
+				return "the load generator is still running after %d s" % (5 * TIMEOUT_USEC / 1000000)
+	return ""
+
+
+## Accepts connections and polls every peer until the load generator (bench-native
+## ws-connect-burst) writes its results to `done_path`.
+func serve_burst(server: SERVER_CLASS, pid: int, done_path: String, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
+	var deadline := Time.get_ticks_usec() + 2 * TIMEOUT_USEC
+	var check_at := 0
+	while true:
+		while server.is_connection_available():
+			var p := make_peer(cfg)
+			var err := p.accept_stream(server.take_connection())
+			if err != OK:
+				return "accept_stream() returned %d" % err
+			peers.append(p)
+		for p: PEER_CLASS in peers:
+			p.poll()
+		var now := Time.get_ticks_usec()
+		if now >= check_at:
+			check_at = now + 2000
+			if FileAccess.file_exists(done_path):
+				return ""
+			if not OS.is_process_running(pid):
+				return "" if FileAccess.file_exists(done_path) else "the load generator ended without results"
+			if now > deadline:
+				return "no results from the load generator in %d s" % (2 * TIMEOUT_USEC / 1000000)
+	return ""
+
+
+## Polls every peer `passes` times (they are idle: what's left is reaching the idle state).
+func settle(peers: Array[PEER_CLASS], passes: int) -> void:
+	for k in passes:
+		for p: PEER_CLASS in peers:
+			p.poll()
+
+
 func any_packet(peers: Array[PEER_CLASS]) -> bool:
 	for p: PEER_CLASS in peers:
 		if p.get_available_packet_count() > 0:
@@ -300,7 +397,7 @@ func _initialize() -> void:
 
 
 func _run() -> void:
-	_opts = _parse_options()
+	_opts = Lib.parse_options("ws_bench")
 	var pairs := int(_opts.get("pairs", "10"))
 	if pairs < 1:
 		_fail("--pairs must be at least 1")
@@ -309,17 +406,23 @@ func _run() -> void:
 	if _clients < 1:
 		_fail("--clients must be at least 1")
 		return
-	var only: PackedStringArray = ORDER.duplicate() if _opts.get("only", "") == "" else _opts["only"].split(",")
+	var only: PackedStringArray = PackedStringArray(DEFAULT_ONLY) if _opts.get("only", "") == "" else _opts["only"].split(",")
 	for w in only:
-		if not w in ORDER:
-			_fail("unknown workload '%s' (known: %s)" % [w, ", ".join(ORDER)])
+		if not (w in ORDER or w == "rss"):
+			_fail("unknown workload '%s' (known: %s, rss)" % [w, ", ".join(ORDER)])
 			return
+	if ("echo" in only or "connect" in only) and _opts.get("native", "") == "":
+		_fail("echo and connect need --native=PATH (bench-native)")
+		return
 	var classes := ["builtin", "rust"]
 	if _opts.has("class"):
 		if not _opts["class"] in classes:
 			_fail("--class must be builtin or rust")
 			return
 		classes = [_opts["class"]]
+	if "rss" in only and (only.size() > 1 or classes.size() > 1):
+		_fail("rss runs alone, with --class (one fresh process per run)")
+		return
 	for cls in classes:
 		var loops = _compile(cls)
 		if loops == null:
@@ -332,6 +435,10 @@ func _run() -> void:
 			return
 		_servers[cls] = server
 		_ports[cls] = server.get_local_port()
+
+	if "rss" in only:
+		_rss(classes[0])
+		return
 
 	print("ws_bench: built-in on 127.0.0.1:%s, RustNet on 127.0.0.1:%s; %d pair(s) per workload after 1 warm-up pair" % [_ports.get("builtin", "-"), _ports.get("rust", "-"), pairs])
 	var results := {}  # workload -> {cls -> [run dict]}
@@ -354,33 +461,14 @@ func _run() -> void:
 			print(line)
 
 	if classes.size() < 2:
-		print("ws_bench: one class only, no table")
+		print("ws_bench: one class only, no results file")
 		quit(0)
 		return
-	var table := _table(results)
-	var out: String = _opts.get("out", "")
-	if out == "":
-		print("")
-		print(table)
-	else:
-		var f := FileAccess.open(out, FileAccess.WRITE)
-		if f == null:
-			_fail("can't write %s (error %d)" % [out, FileAccess.get_open_error()])
-			return
-		f.store_string(table)
-		f.close()
+	var why := Lib.write_results(_opts.get("json", "user://ws_bench.json"), "ws", _rows(results))
+	if why != "":
+		_fail(why)
+		return
 	quit(0)
-
-
-func _parse_options() -> Dictionary:
-	var opts := {}
-	for arg in OS.get_cmdline_user_args():
-		if arg.begins_with("--") and "=" in arg:
-			var kv := arg.substr(2).split("=", true, 1)
-			opts[kv[0]] = kv[1]
-		else:
-			printerr("ws_bench: ignoring argument '%s'" % arg)
-	return opts
 
 
 func _compile(cls: String):
@@ -402,8 +490,15 @@ func _payload(size: int) -> PackedByteArray:
 	return b
 
 
+## Typed arrays of the family's peer class, as LOOPS declares them.
+func _peer_array(cls: String) -> Array:
+	return Array([], TYPE_OBJECT, "WebSocketPeer" if cls == "builtin" else "RustWebSocketPeer", null)
+
+
 ## One run of workload `w` with family `cls` on fresh connections.
 func _run_once(w: String, cls: String) -> Dictionary:
+	if w == "echo" or w == "connect":
+		return _run_with_load_generator(w, cls)
 	var loops = _loops[cls]
 	var cfg: Dictionary = CONFIG[w].duplicate()
 	if w == "small" or w == "large":
@@ -411,10 +506,8 @@ func _run_once(w: String, cls: String) -> Dictionary:
 			if _opts.has(key):
 				cfg[key] = int(_opts[key])
 	var n := _clients if w == "clients" else 1
-	# Typed arrays of the family's peer class, as LOOPS declares them.
-	var peer_class := "WebSocketPeer" if cls == "builtin" else "RustWebSocketPeer"
-	var clients := Array([], TYPE_OBJECT, peer_class, null)
-	var peers := Array([], TYPE_OBJECT, peer_class, null)
+	var clients := _peer_array(cls)
+	var peers := _peer_array(cls)
 	var why: String = loops.open(_servers[cls], _ports[cls], n, cfg, clients, peers)
 	if why != "":
 		loops.close_all(clients)
@@ -462,42 +555,145 @@ func _run_once(w: String, cls: String) -> Dictionary:
 	return run
 
 
+## `echo` and `connect`: the family's server serves while bench-native generates the load from
+## its own process; the load generator's results file gives the numbers.
+func _run_with_load_generator(w: String, cls: String) -> Dictionary:
+	var loops = _loops[cls]
+	var run_dir: String = _opts.get("run-dir", OS.get_user_data_dir())
+	var done := "%s/%s-%s-%d.json" % [run_dir, w, cls, Time.get_ticks_usec()]
+	var args := PackedStringArray()
+	if w == "echo":
+		args = ["ws-echo-load", "--port=%d" % _ports[cls], "--clients=%d" % ECHO_CLIENTS, "--size=%d" % ECHO_SIZE, "--window=%d" % ECHO_WINDOW, "--seconds=%d" % ECHO_SECONDS, "--runs=1", "--out=" + done]
+	else:
+		args = ["ws-connect-burst", "--port=%d" % _ports[cls], "--clients=%d" % BURST_CLIENTS, "--timeout=%d" % BURST_TIMEOUT, "--out=" + done]
+	var peers := _peer_array(cls)
+	var cpu0 := Lib.cpu_by_thread(OS.get_process_id())
+	var t0 := Time.get_ticks_usec()
+	var pid := OS.create_process(_opts["native"], args)
+	if pid <= 0:
+		return {"error": "can't start %s" % _opts["native"]}
+	var why: String
+	if w == "echo":
+		why = loops.serve_echo(_servers[cls], pid, CONFIG[w], peers)
+	else:
+		why = loops.serve_burst(_servers[cls], pid, done, CONFIG[w], peers)
+	var t1 := Time.get_ticks_usec()
+	var cpu1 := Lib.cpu_by_thread(OS.get_process_id())
+	# The burst's clients close when the load generator ends; poll until it has.
+	var wait_until := Time.get_ticks_usec() + 60 * 1000 * 1000
+	while OS.is_process_running(pid) and Time.get_ticks_usec() < wait_until:
+		loops.settle(peers, 1)
+	if OS.is_process_running(pid):
+		OS.kill(pid)
+	loops.close_all(peers)
+	if why != "":
+		return {"error": why}
+	var text := FileAccess.get_file_as_string(done)
+	var parsed = JSON.parse_string(text)
+	DirAccess.remove_absolute(done)
+	if not parsed is Dictionary or not parsed.get("runs") is Array or parsed["runs"].is_empty():
+		return {"error": "the load generator's results are unreadable: '%s'" % text.strip_edges()}
+	var lg: Dictionary = parsed["runs"][-1]
+	var run := {
+		"seconds": (t1 - t0) / 1e6,
+		"cpu": Lib.cpu_delta(cpu0, cpu1),
+		"load": lg.get("cpu_s", -1.0) / lg["wall_s"] if lg.get("wall_s", 0.0) > 0 else -1.0,
+	}
+	if w == "echo":
+		run["rate"] = float(lg["rate"])
+	else:
+		run["open"] = float(lg["open"])
+		run["seconds_to_open"] = lg["ms"] / 1000.0
+		run["refused"] = lg.get("refused", 0)
+	return run
+
+
+## `rss`: one class, in a process of its own; prints the result and writes it as a one-run row.
+func _rss(cls: String) -> void:
+	var loops = _loops[cls]
+	var clients := _peer_array(cls)
+	var peers := _peer_array(cls)
+	# Warm-up: whatever the first connections allocate once (thread buffers, TLS-free set-up).
+	var why: String = loops.open(_servers[cls], _ports[cls], 8, DEFAULTS, clients, peers)
+	loops.close_all(clients)
+	loops.close_all(peers)
+	if why != "":
+		_fail("warm-up: " + why)
+		return
+	var before := _vm_rss_kib()
+	why = loops.open(_servers[cls], _ports[cls], _clients, DEFAULTS, clients, peers)
+	if why != "":
+		_fail("connecting: " + why)
+		return
+	loops.settle(clients, 10)
+	loops.settle(peers, 10)
+	var after := _vm_rss_kib()
+	var kib := float(after - before) / (2 * _clients)
+	print("ws_bench: %s: VmRSS %d KiB before, %d KiB with %d clients + %d server peers open: %.2f KiB per peer" % [Lib.label(cls), before, after, _clients, _clients, kib])
+	loops.close_all(clients)
+	loops.close_all(peers)
+	var runs := [{"kib": kib}]
+	var row: Array = ROWS.filter(func(r): return r[0] == "rss")[0]
+	var result := Lib.row(row[2], row[3], row[4], row[5], runs if cls == "builtin" else [], runs if cls == "rust" else [], "kib")
+	why = Lib.write_results(_opts.get("json", "user://ws_rss.json"), "ws-rss", [result])
+	if why != "":
+		_fail(why)
+		return
+	quit(0)
+
+
+## This process's resident set, from /proc/self/status.
+func _vm_rss_kib() -> int:
+	var f := FileAccess.open("/proc/self/status", FileAccess.READ)
+	if f == null:
+		return -1
+	while not f.eof_reached():
+		var line := f.get_line()
+		if line.begins_with("VmRSS:"):
+			return int(line.split(":")[1].strip_edges().split(" ")[0])
+	return -1
+
+
 func _describe(w: String, run: Dictionary) -> String:
 	var parts := PackedStringArray()
 	for row in ROWS:
 		if row[0] == w:
-			parts.append("%s %s" % [Lib.fmt(run[row[1]]), row[3]])
+			parts.append("%s %s" % [Lib.fmt(run[_key(row)]), row[4]])
 	var s := ", ".join(parts) + " (%.2f s, CPU %.2f s" % [run["seconds"], run["cpu"]]
 	if run.has("oom"):
 		s += ", %d send() retries" % run["oom"]
+	if run.has("load"):
+		s += ", load generator %.2f cores" % run["load"]
+	if run.has("refused"):
+		s += ", %d refused" % run["refused"]
 	return s + ")"
 
 
-func _table(results: Dictionary) -> String:
-	var lines := PackedStringArray()
-	lines.append("| workload | built-in `TCPServer` + `WebSocketPeer`, median (min–max) | `RustTCPServer` + `RustWebSocketPeer`, median (min–max) | RustNet / built-in (median of pairs) | process CPU / wall, built-in / RustNet (median) |")
-	lines.append("|---|---|---|---|---|")
+## The key of a row's value in a run (the `connect` time is stored apart from the run's own).
+func _key(row: Array) -> String:
+	return "seconds_to_open" if row[1] == "seconds" else row[1]
+
+
+func _rows(results: Dictionary) -> Array:
+	var rows := []
 	for row in ROWS:
 		var w: String = row[0]
 		if not results.has(w):
 			continue
 		var b: Array = results[w]["builtin"]
 		var r: Array = results[w]["rust"]
-		var bv := Lib.column(b, row[1])
-		var rv := Lib.column(r, row[1])
-		var ratios := []
-		for i in mini(bv.size(), rv.size()):
-			ratios.append(rv[i] / bv[i] if bv[i] > 0 else 0.0)
-		var load := ""
+		var extra := {}
 		if not row[1] in ["idle", "floor"]:
-			load = "%.2f / %.2f" % [Lib.median(_cpu_share(b)), Lib.median(_cpu_share(r))]
-		lines.append("| %s: %s%s | %s (%s–%s) | %s (%s–%s) | %.2f× | %s |" % [
-			row[2].replace("{clients}", _count(_clients)), row[3], " (lower is better)" if row[4] else "",
-			Lib.fmt(Lib.median(bv)), Lib.fmt(bv.min()), Lib.fmt(bv.max()),
-			Lib.fmt(Lib.median(rv)), Lib.fmt(rv.min()), Lib.fmt(rv.max()),
-			Lib.median(ratios), load,
-		])
-	return "\n".join(lines) + "\n"
+			extra["builtin_cpu"] = Lib.shares(b, "cpu")
+			extra["rust_cpu"] = Lib.shares(r, "cpu")
+		if w == "echo" or w == "connect":
+			extra["load_what"] = "bench-native"
+			extra["builtin_load"] = Lib.column(b, "load")
+			extra["rust_load"] = Lib.column(r, "load")
+		else:
+			extra["load_what"] = "none: both ends in this Godot process"
+		rows.append(Lib.row(row[2], row[3].replace("{clients}", _count(_clients)), row[4], row[5], b, r, _key(row), extra))
+	return rows
 
 
 ## 1000 -> "1,000".
@@ -508,10 +704,6 @@ func _count(n: int) -> String:
 		out = "," + s.right(3) + out
 		s = s.left(s.length() - 3)
 	return s + out
-
-
-func _cpu_share(runs: Array) -> Array:
-	return runs.map(func(run): return run["cpu"] / run["seconds"])
 
 
 func _fail(why: String) -> void:

@@ -1,51 +1,52 @@
 #!/usr/bin/env bash
-# bench.sh - RustNet's classes against Godot's built-ins, timed. Not a test: asserts nothing
-# about speed.
+# bench.sh - RustNet's classes against Godot's built-ins and a native Rust limit, timed. Not a
+# test: asserts nothing about speed, and scripts/test.sh never runs it.
 set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-Usage: scripts/bench.sh [http] [https] [ws] [--pairs=N] [--help]
+Usage: scripts/bench.sh [http] [https] [ws] [server] [all] [--pairs=N] [--no-native] [--help]
 
-Times RustNet's classes against Godot's built-in ones, in one headless Godot run per suite,
-and prints each suite's results as a Markdown table on stdout (progress goes to stderr).
-Nothing about speed is asserted: it fails only when a run breaks (a request fails, a SCRIPT
-ERROR, a Godot crash or time-out).
+Times RustNet's classes against Godot's built-in ones. Each suite is one headless Godot
+process that alternates the two (built-in, RustNet, built-in, ... : one warm-up pair, then N
+measured pairs) and records every run; then bench/report.py prints the suite's rows and
+rewrites docs/benchmarks.md (medians, min-max, the median of the per-pair ratios, the native
+limit, the target of issue 8 and whether it is met, the load generators' CPU) and the chart
+docs/benchmarks.png from docs/benchmarks.json, where each suite's latest results are kept.
+It fails only when a run breaks (a request fails, a message is lost, a SCRIPT ERROR, a crash).
 
-Suites (no argument: all of them, http, https, then ws):
-  http        RustHTTPClient against HTTPClient, both talking to bench-server (rust/bench)
-              on 127.0.0.1: a 100 MB download with the default read_chunk_size (64 KiB), 10,000
-              keep-alive GETs of 100 bytes, and the 100 MB download with read_chunk_size
-              1 MiB. The classes alternate (built-in, RustNet, built-in, ...). Writes the
-              table, with the date and the machine, to docs/bench-http.md. About 1-2 minutes.
-  https       the same two classes over HTTPS, against bench-server's TLS ports (rustls; one
-              TLS 1.3-only, one TLS 1.2-only) with TLSOptions.client(ca) for the test CA
-              rust/core/tests/data/ca.crt: a 100 MB download over TLS 1.3 and over TLS 1.2, and
-              the time from connect_to_host() to the first body byte of a new connection over
-              TLS 1.2 and TLS 1.3 (median of 10 connections per run). Writes
-              docs/bench-https.md. About 1-2 minutes.
-  ws          TCPServer + WebSocketPeer against RustTCPServer + RustWebSocketPeer, both ends of
-              every connection in the same family and in one Godot process, on 127.0.0.1 (no
-              bench-server): 20,000 round trips of a 64-byte message, 100,000 pipelined 1 KiB
-              messages client -> server, 200 messages of 1 MiB client -> server, and 1,000
-              clients on one server (messages/s echoed with one message in flight per client,
-              then the cost of one idle poll() pass over the 1,000 server-side peers). Writes
-              docs/bench-ws.md. About 2-4 minutes.
+Suites (no argument or `all`: every one, in this order):
+  http     RustHTTPClient vs HTTPClient against bench-server (rust/bench) on 127.0.0.1: 100 MB
+           with read_chunk_size 64 KiB (default) and 1 MiB, 10,000 keep-alive GETs of 100 B.
+  https    the same over rustls (bench-server's TLS ports, test CA): 100 MB over TLS 1.3 and
+           1.2, new connection to first body byte over TLS 1.2 and 1.3.
+  ws       TCPServer + WebSocketPeer vs RustTCPServer + RustWebSocketPeer, both ends in Godot:
+           20,000 round trips of 64 B, 100,000 pipelined 1 KiB messages, 200 messages of 1 MiB,
+           1,000 clients echoing, an idle poll() pass over 1,000 server-side peers.
+  server   the two servers against bench-native's load generators: an echo server saturated
+           by 100 clients, 1,000 clients connecting at once; and resident memory per idle
+           peer (one fresh Godot process per run, N pairs of processes).
 
-  --pairs=N   measured built-in/RustNet pairs per workload, after one warm-up pair (default 10;
-              with fewer than 5 the docs/ file is not written)
-  GODOT=/path use this Godot instead of scripts/fetch-godot.sh's choice
+The native-limit column comes from bench-native (rust/bench): the same workloads written
+as plain Rust programs (no Godot), run N times right after each suite.
 
-Runs scripts/build.sh first (fast when up to date) and, for http and https, builds bench-server
-in release mode.
+  --pairs=N     measured pairs per workload (default 5; fewer than 5 leaves the docs alone)
+  --no-native   skip the native-limit runs (their column keeps the previous values blank)
+  GODOT=/path   use this Godot instead of scripts/fetch-godot.sh's choice
+
+Builds the addon (scripts/build.sh) and rust/bench (release) first, and installs matplotlib
+into .cache/venv for the chart. A whole `all` run takes about 15 minutes on 2 cores; run it
+on a quiet machine (the load average is recorded with the results).
 USAGE
 }
 
 suites=()
-pairs=10
+pairs=5
+native=1
 for arg in "$@"; do
 	case "$arg" in
-	http | https | ws) suites+=("$arg") ;;
+	http | https | ws | server) suites+=("$arg") ;;
+	all) suites+=(http https ws server) ;;
 	--pairs=*)
 		pairs=${arg#--pairs=}
 		if ! [[ "$pairs" =~ ^[1-9][0-9]*$ ]]; then
@@ -53,57 +54,39 @@ for arg in "$@"; do
 			exit 2
 		fi
 		;;
+	--no-native) native=0 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "bench.sh: unknown argument '$arg'" >&2; usage >&2; exit 2 ;;
 	esac
 done
-[ "${#suites[@]}" -gt 0 ] || suites=(http https ws)
+[ "${#suites[@]}" -gt 0 ] || suites=(http https ws server)
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-bench.XXXXXX")
-server_pid=
-server_in=
-cleanup() {
-	# Closing its stdin ends bench-server; the kill is for a server that is somehow stuck.
-	if [ -n "$server_in" ]; then exec {server_in}>&-; fi
-	if [ -n "$server_pid" ]; then
-		local i
-		for i in $(seq 1 50); do
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	rm -rf "$run_dir"
-}
-trap cleanup EXIT
-
+make_run_dir bench
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-godot=
+step "build the addon and bench-server / bench-native (release)"
+scripts/build.sh >&2
+cargo build --release -p rustnet-bench >&2
+godot=$(scripts/fetch-godot.sh)
+venv_install matplotlib 3.9.2
+bench_native="$root/target/release/bench-native"
+ca="$root/rust/core/tests/data/ca.crt"
+# 1,000 clients in the load generator and 1,000 (or 2,000) sockets in Godot.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+server_in=
 port=
 tls13_port=
 tls12_port=
-# Builds the addon, once for all suites.
-prepare_addon() {
-	[ -z "$godot" ] || return 0
-	step "build the addon"
-	scripts/build.sh >&2
-	godot=$(scripts/fetch-godot.sh)
-}
-
-# Builds the addon and bench-server and starts the server, once for all suites.
-prepare() {
+server_pid=
+# Starts bench-server once for http and https. Closing its stdin (when this script exits, for
+# whatever reason) ends it.
+start_bench_server() {
 	[ -z "$port" ] || return 0
-	prepare_addon
-	step "build bench-server"
-	cargo build --release -p rustnet-bench >&2
-
 	step "start bench-server"
-	# A coprocess: we hold the write end of its stdin, so it exits whenever this script does.
 	coproc BENCH_SERVER { exec "$root/target/release/bench-server"; }
 	server_in=${BENCH_SERVER[1]}
 	local server_out=${BENCH_SERVER[0]} line=
@@ -117,240 +100,145 @@ prepare() {
 	[[ "$line" =~ \"tls13_port\":\ *([0-9]+) ]] && tls13_port=${BASH_REMATCH[1]}
 	[[ "$line" =~ \"tls12_port\":\ *([0-9]+) ]] && tls12_port=${BASH_REMATCH[1]}
 	[[ "$line" =~ \"pid\":\ *([0-9]+) ]] && server_pid=${BASH_REMATCH[1]}
+	pids+=("$server_pid")
 	echo "bench-server: 127.0.0.1:$port (HTTPS: TLS 1.3 on $tls13_port, TLS 1.2 on $tls12_port), pid $server_pid" >&2
 }
 
-# The lines every docs/bench-*.md starts its description with.
-machine_notes() {
-	local load_before=$1 godot_version cpu cores commit
+# How and where a suite ran: one line for docs/benchmarks.md.
+about() { # load average when the suite started
+	local godot_version cpu cores commit
 	godot_version=$("$godot" --version 2>/dev/null | tail -n 1)
 	cpu=$(grep -m 1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	cores=$(grep -c '^processor' /proc/cpuinfo)
 	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-	# The docs/ file being written doesn't count.
-	if [ -n "$(git status --porcelain -- . ':!docs/bench-*.md' 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
-	echo "- Godot $godot_version, headless; RustNet release build (commit $commit)"
-	echo "- CPU: $cpu, $cores logical cores; Linux $(uname -r); load average $load_before when the run started"
+	if [ -n "$(git status --porcelain -- . ':!docs/benchmarks.*' 2>/dev/null)" ]; then commit="$commit + uncommitted changes"; fi
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $pairs pairs; Godot $godot_version headless, RustNet release build (commit $commit); $cpu, $cores logical cores, Linux $(uname -r); load average $1 at the start"
 }
 
-bench_http() {
-	prepare
-	step "HTTPClient vs RustHTTPClient in headless Godot ($pairs pairs per workload)"
-	local load_before
-	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-	local log="$run_dir/godot.log" table="$run_dir/http.md" rc
+# run_godot NAME SCRIPT ARGS...: one headless Godot run of a bench script; fails on a non-zero
+# exit, a SCRIPT ERROR in its output, or a missing results file ($run_dir/NAME.json).
+run_godot() {
+	local name=$1 script=$2 rc
+	shift 2
 	set +e
-	timeout 900 "$godot" --headless --path godot_project -s "$root/bench/http_bench.gd" -- \
-		--port="$port" --server-pid="$server_pid" --pairs="$pairs" --out="$table" \
-		{server_in}>&- 2>&1 | tee "$log" >&2
+	(
+		# Godot must not hold bench-server's stdin open.
+		if [ -n "$server_in" ]; then exec {server_in}>&-; fi
+		exec timeout 1800 "$godot" --headless --path godot_project -s "$root/bench/$script" -- \
+			--json="$run_dir/$name.json" "$@"
+	) 2>&1 | tee "$run_dir/$name.log" >&2
 	rc=${PIPESTATUS[0]}
 	set -e
-	if [ "$rc" -ne 0 ] || grep -q 'SCRIPT ERROR' "$log" || ! [ -s "$table" ]; then
-		echo "bench.sh: the http benchmark failed (Godot exit code $rc; see the output above)" >&2
+	if [ "$rc" -ne 0 ] || grep -q 'SCRIPT ERROR' "$run_dir/$name.log" || ! [ -s "$run_dir/$name.json" ]; then
+		echo "bench.sh: $name failed (Godot exit code $rc; see the output above)" >&2
 		return 1
 	fi
-
-	echo
-	cat "$table"
-
-	if [ "$pairs" -lt 5 ]; then
-		echo "bench.sh: fewer than 5 pairs, docs/bench-http.md left as it was" >&2
-		return 0
-	fi
-	mkdir -p docs
-	{
-		echo "# HTTP benchmark: \`RustHTTPClient\` vs Godot's \`HTTPClient\`"
-		echo
-		echo "Written by \`scripts/bench.sh http\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A measurement, not a test:"
-		echo "nothing here is asserted. Numbers move from run to run, by tens of percent on a busy machine (see the load average below)."
-		echo
-		machine_notes "$load_before"
-		echo "- Server: \`bench-server\` (rust/bench) on 127.0.0.1, on the same machine"
-		echo "- $pairs measured pairs per workload, after one warm-up pair; in each pair the built-in runs first"
-		echo
-		cat "$table"
-		echo
-		cat <<'NOTES'
-How to read it:
-
-- Every run uses a fresh client whose connection is made before the clock starts; the timed
-  part is `request()` up to the end of the last body. Nothing awaits a frame while timing: the
-  loops busy-poll, as a script that wants its data now would write them:
-  `while status == STATUS_BODY: var chunk = read_response_body_chunk(); if chunk.is_empty(): poll()`
-  (statically typed GDScript, the same source for both classes; see bench/http_bench.gd).
-- MB/s counts 10^6 bytes per second of body. requests/s counts complete responses.
-- bench-server's response head is minimal (40 bytes: status line and `Content-Length`), the
-  most favourable case for the built-in, which reads a response head one byte per `recv()`.
-- client CPU s: CPU time of all the threads of the Godot process during the timed part
-  (`/proc/self/task/*/schedstat`). The loops busy-poll, so it stays close to the wall time;
-  well below it means the client was waiting for a CPU (other processes on the machine).
-- server CPU s: bench-server's CPU time during the same interval (its own process).
-- Rust / built-in: for each pair, RustNet's number divided by the built-in's, then the median.
-  Above 1 is better for RustNet in the rate rows; below 1 is better in the CPU rows.
-NOTES
-	} >docs/bench-http.md
-	echo "bench.sh: wrote docs/bench-http.md" >&2
 }
 
-bench_https() {
-	prepare
-	if [ -z "$tls13_port" ] || [ -z "$tls12_port" ]; then
-		echo "bench.sh: bench-server did not report its TLS ports" >&2
-		return 1
-	fi
-	step "HTTPClient vs RustHTTPClient over HTTPS in headless Godot ($pairs pairs per workload)"
-	local load_before
-	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-	local log="$run_dir/godot-https.log" table="$run_dir/https.md" rc
-	set +e
-	timeout 900 "$godot" --headless --path godot_project -s "$root/bench/https_bench.gd" -- \
-		--tls13-port="$tls13_port" --tls12-port="$tls12_port" --ca="$root/rust/core/tests/data/ca.crt" \
-		--server-pid="$server_pid" --pairs="$pairs" --out="$table" \
-		{server_in}>&- 2>&1 | tee "$log" >&2
-	rc=${PIPESTATUS[0]}
-	set -e
-	if [ "$rc" -ne 0 ] || grep -q 'SCRIPT ERROR' "$log" || ! [ -s "$table" ]; then
-		echo "bench.sh: the https benchmark failed (Godot exit code $rc; see the output above)" >&2
-		return 1
-	fi
-
-	echo
-	cat "$table"
-
-	if [ "$pairs" -lt 5 ]; then
-		echo "bench.sh: fewer than 5 pairs, docs/bench-https.md left as it was" >&2
-		return 0
-	fi
-	mkdir -p docs
-	{
-		echo "# HTTPS benchmark: \`RustHTTPClient\` vs Godot's \`HTTPClient\`"
-		echo
-		echo "Written by \`scripts/bench.sh https\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A measurement, not a test:"
-		echo "nothing here is asserted. Numbers move from run to run, by tens of percent on a busy machine (see the load average below)."
-		echo
-		machine_notes "$load_before"
-		echo "- Server: \`bench-server\` (rust/bench) on 127.0.0.1, on the same machine: rustls 0.23 (ring provider, default cipher suites), one port TLS 1.3-only, one TLS 1.2-only, certificate \`rust/core/tests/data/localhost.crt\` (P-256 ECDSA)"
-		echo "- Clients: \`TLSOptions.client(ca)\` with \`ca = X509Certificate\` loaded from \`rust/core/tests/data/ca.crt\`; \`connect_to_host(\"127.0.0.1\", port, tls)\` (the certificate names that IP)"
-		echo "- $pairs measured pairs per workload, after one warm-up pair; in each pair the built-in runs first"
-		echo
-		cat "$table"
-		echo
-		cat <<'NOTES'
-How to read it:
-
-- Downloads: every run uses a fresh client whose connection, TLS handshake included, is made
-  before the clock starts; the timed part is `request()` up to the end of the 100 MB body, read
-  with the default read_chunk_size (64 KiB). MB/s counts 10^6 bytes per second of body.
-- First byte: the time from `connect_to_host()` to the first non-empty
-  `read_response_body_chunk()` of a GET of a 100-byte body, on a new client and connection
-  (TCP connect, TLS handshake, request, response head, first body byte; no name look-up). Each
-  run makes 10 such connections one after the other and reports their median; CPU and server
-  CPU are per connection (the run's total divided by 10).
-- Nothing awaits a frame while timing: the loops busy-poll, as a script that wants its data now
-  would write them (statically typed GDScript, the same source for both classes; see
-  bench/https_bench.gd). So client CPU stays close to the wall time even while a client only
-  waits for the network; well below it means the client was waiting for a CPU.
-- client CPU: CPU time of all the threads of the Godot process during the timed part
-  (`/proc/self/task/*/schedstat`). server CPU: bench-server's, during the same interval.
-- Rust / built-in: for each pair, RustNet's number divided by the built-in's, then the median.
-  Above 1 is better for RustNet in the MB/s rows; below 1 is better in the ms and CPU rows.
-- The cipher suites differ: bench-server follows the client's order of preference, and
-  `BENCH_SERVER_LOG_TLS=1` shows the built-in (Godot's mbedTLS) choosing ChaCha20-Poly1305 over
-  both TLS versions and RustNet (rustls, ring) AES-256-GCM. Each class as shipped: part of the
-  download gap is the built-in's choice of a cipher without hardware support.
-- Where the built-in's first-byte time goes (strace of the Godot process): its socket has no
-  `TCP_NODELAY`, and mbedTLS sends the end of its handshake and the request in separate small
-  `send()`s (TLS 1.2: ClientKeyExchange, ChangeCipherSpec, Finished; TLS 1.3: ChangeCipherSpec,
-  Finished, then the request). Nagle's algorithm holds the later ones until the server ACKs the
-  first, and the server, which can't answer before it has them all, delays that ACK (40 ms
-  minimum on Linux): some 40-50 ms of the built-in's time is that wait, over TLS 1.2 and TLS 1.3
-  alike. RustNet sets `TCP_NODELAY`.
-- RustNet's `connect_to_host()` calls `X509Certificate.save_to_string()` on the CA, which on
-  Godot 4.6 prints "Unicode parsing error ... Unexpected NUL character" once per connection; the
-  benchmark's log shows one such line per RustNet connection. Harmless here.
-NOTES
-	} >docs/bench-https.md
-	echo "bench.sh: wrote docs/bench-https.md" >&2
+# native ROW SUBCOMMAND ARGS...: bench-native's runs for ROW's native-limit column.
+native_args=()
+native() {
+	[ "$native" = 1 ] || return 0
+	local row=$1
+	shift
+	echo "bench-native $*" >&2
+	"$bench_native" "$@" --runs="$pairs" --out="$run_dir/native-$row.json" >&2
+	native_args+=(--native "$row=$run_dir/native-$row.json")
 }
 
-bench_ws() {
-	prepare_addon
-	step "TCPServer + WebSocketPeer vs RustTCPServer + RustWebSocketPeer in headless Godot ($pairs pairs per workload)"
-	local load_before
-	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-	local log="$run_dir/godot-ws.log" table="$run_dir/ws.md" rc
-	set +e
-	timeout 1800 "$godot" --headless --path godot_project -s "$root/bench/ws_bench.gd" -- \
-		--pairs="$pairs" --out="$table" 2>&1 | tee "$log" >&2
-	rc=${PIPESTATUS[0]}
-	set -e
-	if [ "$rc" -ne 0 ] || grep -q 'SCRIPT ERROR' "$log" || ! [ -s "$table" ]; then
-		echo "bench.sh: the ws benchmark failed (Godot exit code $rc; see the output above)" >&2
-		return 1
-	fi
-
-	echo
-	cat "$table"
-
-	if [ "$pairs" -lt 5 ]; then
-		echo "bench.sh: fewer than 5 pairs, docs/bench-ws.md left as it was" >&2
-		return 0
-	fi
-	mkdir -p docs
-	{
-		echo "# WebSocket benchmark: \`RustWebSocketPeer\` vs Godot's \`WebSocketPeer\`"
-		echo
-		echo "Written by \`scripts/bench.sh ws\` on $(date -u '+%Y-%m-%d %H:%M UTC'). A measurement, not a test:"
-		echo "nothing here is asserted. Numbers move from run to run, by tens of percent on a busy machine (see the load average below)."
-		echo
-		machine_notes "$load_before"
-		echo "- Both ends of every connection in this one Godot process, over 127.0.0.1: built-in = \`TCPServer\` + \`WebSocketPeer\` (client and server side), RustNet = \`RustTCPServer\` + \`RustWebSocketPeer\` (client and server side)"
-		echo "- $pairs measured pairs per workload, after one warm-up pair; in each pair the built-in runs first"
-		echo
-		cat "$table"
-		echo
-		cat <<'NOTES'
-How to read it:
-
-- One family per measurement: the client and the server side of a connection are the same
-  family, so each number is the cost of both ends of the class under test (a script that uses
-  `WebSocketPeer` uses it on both sides). In every workload the client side generates the load
-  and the server side (the peer made by `accept_stream()` on a connection taken from the
-  family's TCP server) receives or echoes it, the same for both families. The loops are
-  statically typed GDScript, the same source compiled once per family (see bench/ws_bench.gd),
-  so the GDScript work per message is identical and is part of both numbers.
-- Connections are made before the clock starts. Nothing awaits a frame while timing: the loops
-  busy-poll both ends (`poll()`, then `get_available_packet_count()` / `get_packet()`).
-- Round trips: the client `send()`s 64 bytes (binary), the server polls until it has them and
-  `send()`s them back, the client polls until the echo is there and compares it; 20,000 times.
-- Pipelined messages: the client `send()`s while `get_current_outbound_buffered_amount()` leaves
-  room under its `outbound_buffer_size` (1 MiB for the 1 KiB messages, 1 MiB + 64 KiB for the
-  1 MiB ones; a `send()` refused with `ERR_OUT_OF_MEMORY` would be retried after a poll, and the
-  progress log counts them: none so far), then polls itself and the server, which takes every
-  message. The clock stops when the server has them all. MB/s counts 10^6 bytes of payload per
-  second. Receivers: `inbound_buffer_size` 1 MiB and `max_queued_packets` 4096 for the 1 KiB
-  messages, 4 MiB + 64 KiB and 4096 for the 1 MiB ones (both ends get the same settings).
-- 1,000 clients: one server, 1,000 client peers in the same process (Godot's default buffer
-  sizes). Every client keeps one 64-byte message in flight and sends the next when its echo
-  arrives, 20 each (20,000 echoes); each pass polls the 1,000 server-side peers (echoing what
-  they got) and then the 1,000 clients. messages/s counts echoes received by the clients.
-  Then, with nothing in flight, 200 timed passes of `poll()` over the 1,000 server-side peers;
-  the row is the median pass. The GDScript loop itself is part of it, the same for both: the
-  next row, the same passes calling `get_ready_state()` instead of `poll()`, is that loop and
-  call overhead. An idle `poll()` is one `recvfrom()` answered `EAGAIN` in both classes (strace),
-  so the syscall is most of either number.
-- process CPU / wall: CPU time of all of Godot's threads over wall time during the timed part
-  (`/proc/self/task/*/schedstat`). The loops busy-poll one thread, so it stays close to 1.0;
-  well below it means the benchmark waited for a CPU (other processes on the machine).
-- RustNet / built-in: for each pair, RustNet's number divided by the built-in's, then the
-  median. Above 1 is better for RustNet, except in the µs rows (lower is better).
-
-Where RustNet's time goes in these workloads (perf, with suggestions): docs/bench-ws-profile.md.
-NOTES
-	} >docs/bench-ws.md
-	echo "bench.sh: wrote docs/bench-ws.md" >&2
+# Runs of bench-native ws-connect-burst (one run per process) merged into one results file.
+native_bursts() { # port
+	[ "$native" = 1 ] || return 0
+	local i
+	for i in $(seq 1 "$pairs"); do
+		"$bench_native" ws-connect-burst --port="$1" --clients=1000 --timeout=20 --out="$run_dir/burst-$i.json" >&2
+	done
+	"$venv/bin/python" - "$run_dir" "$pairs" <<'PY'
+import json, sys
+d, n = sys.argv[1], int(sys.argv[2])
+runs = [json.load(open(f"{d}/burst-{i}.json"))["runs"][0] for i in range(1, n + 1)]
+json.dump({"name": "ws-connect-burst", "runs": runs}, open(f"{d}/native-ws_connect_open.json", "w"))
+PY
+	cp "$run_dir/native-ws_connect_open.json" "$run_dir/native-ws_connect_seconds.json"
+	native_args+=(--native "ws_connect_open=$run_dir/native-ws_connect_open.json" --native "ws_connect_seconds=$run_dir/native-ws_connect_seconds.json")
 }
 
+results=()
+abouts=()
 for suite in "${suites[@]}"; do
-	"bench_$suite"
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	case "$suite" in
+	http)
+		start_bench_server
+		step "http: HTTPClient vs RustHTTPClient ($pairs pairs per workload)"
+		run_godot http http_bench.gd --port="$port" --server-pid="$server_pid" --pairs="$pairs"
+		step "http: native limit (bench-native)"
+		native http_download_64k http-download --port="$port" --bytes=100000000 --chunk=65536
+		native http_download_1m http-download --port="$port" --bytes=100000000 --chunk=1048576
+		native http_keepalive http-keepalive --port="$port" --requests=10000 --size=100
+		;;
+	https)
+		start_bench_server
+		step "https: HTTPClient vs RustHTTPClient over TLS ($pairs pairs per workload)"
+		run_godot https https_bench.gd --tls13-port="$tls13_port" --tls12-port="$tls12_port" \
+			--ca="$ca" --server-pid="$server_pid" --pairs="$pairs"
+		step "https: native limit (bench-native)"
+		native https_download_tls13 https-download --port="$tls13_port" --ca="$ca" --bytes=100000000 --chunk=65536
+		native tls12_first_byte tls-first-byte --port="$tls12_port" --ca="$ca" --connections=10
+		;;
+	ws)
+		step "ws: TCPServer + WebSocketPeer vs RustTCPServer + RustWebSocketPeer ($pairs pairs per workload)"
+		run_godot ws ws_bench.gd --pairs="$pairs"
+		step "ws: native limit (bench-native)"
+		native ws_roundtrip ws-roundtrip --count=20000 --size=64
+		native ws_pipelined_1k ws-pipeline --count=100000 --size=1024
+		[ "$native" = 1 ] && native_args+=(--native "ws_pipelined_1k_mbps=$run_dir/native-ws_pipelined_1k.json")
+		native ws_1mib ws-pipeline --count=200 --size=1048576
+		;;
+	server)
+		step "server: echo server and connection burst against bench-native ($pairs pairs per workload)"
+		run_godot server ws_bench.gd --only=echo,connect --native="$bench_native" --run-dir="$run_dir" --pairs="$pairs"
+		step "server: resident memory per idle peer ($pairs pairs of fresh Godot processes)"
+		for i in $(seq 1 "$pairs"); do
+			for cls in builtin rust; do
+				run_godot "rss-$i-$cls" ws_bench.gd --only=rss --class="$cls"
+				results+=("$run_dir/rss-$i-$cls.json")
+			done
+		done
+		if [ "$native" = 1 ]; then
+			step "server: native limit (bench-native ws-echo-server, single thread)"
+			# Its stdin is our pipe: closing it ends the server.
+			exec {echo_in}> >(exec "$bench_native" ws-echo-server >"$run_dir/echo-server.out")
+			for _ in $(seq 1 100); do
+				[ -s "$run_dir/echo-server.out" ] && break
+				sleep 0.1
+			done
+			line=$(head -n 1 "$run_dir/echo-server.out" 2>/dev/null || true)
+			[[ "$line" =~ \"pid\":\ *([0-9]+) ]] && pids+=("${BASH_REMATCH[1]}")
+			if ! [[ "$line" =~ \"port\":\ *([0-9]+) ]]; then
+				echo "bench.sh: ws-echo-server did not report its port (got '$line')" >&2
+				exit 1
+			fi
+			echo_port=${BASH_REMATCH[1]}
+			native ws_echo_server ws-echo-load --port="$echo_port" --clients=100 --size=64 --window=16 --seconds=3
+			native_bursts "$echo_port"
+			exec {echo_in}>&-
+		fi
+		;;
+	esac
+	[ "$suite" = server ] || results+=("$run_dir/$suite.json")
+	[ "$suite" != server ] || results+=("$run_dir/server.json")
+	abouts+=(--about "$suite=$(about "$load")")
 done
+
+if [ "$pairs" -lt 5 ]; then
+	step "fewer than 5 pairs: docs/benchmarks.* left as they were"
+	cp docs/benchmarks.json "$run_dir/store.json" 2>/dev/null || true
+	"$venv/bin/python" bench/report.py --store "$run_dir/store.json" --markdown "$run_dir/benchmarks.md" \
+		"${abouts[@]}" "${native_args[@]}" "${results[@]}"
+	exit 0
+fi
+step "report: docs/benchmarks.md, docs/benchmarks.png"
+"$venv/bin/python" bench/report.py --store docs/benchmarks.json --markdown docs/benchmarks.md \
+	--chart docs/benchmarks.png --head bench/benchmarks-notes.md \
+	"${abouts[@]}" "${native_args[@]}" "${results[@]}"

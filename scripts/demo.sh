@@ -101,16 +101,7 @@ fi
 
 step() { printf '\n==> %s\n' "$*"; }
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-demo.XXXXXX")
-server_pid=""
-cleanup() {
-	if [ -n "$server_pid" ]; then
-		kill "$server_pid" 2>/dev/null || true
-		wait "$server_pid" 2>/dev/null || true
-	fi
-	rm -rf "$run_dir"
-}
-trap cleanup EXIT
+make_run_dir demo
 
 step "build and install the addon (scripts/build.sh)"
 if ! scripts/build.sh >"$run_dir/build.log" 2>&1; then
@@ -164,6 +155,7 @@ start_scenario_server() {
 	step "start the scenario server (tests/servers/http_scenarios.py)"
 	python3 tests/servers/http_scenarios.py --host 127.0.0.1 --state-file "$run_dir/server.json" >"$run_dir/server.log" 2>&1 &
 	server_pid=$!
+	pids+=("$server_pid")
 	for _ in $(seq 1 100); do
 		[ -s "$run_dir/server.json" ] && break
 		kill -0 "$server_pid" 2>/dev/null || break

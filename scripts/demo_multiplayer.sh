@@ -50,14 +50,7 @@ done
 # shellcheck source=scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-demo-mp.XXXXXX")
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$run_dir"
-}
-trap cleanup EXIT
+make_run_dir demo-mp
 
 step() { printf '\n==> %s\n' "$*"; }
 

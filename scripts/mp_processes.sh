@@ -34,14 +34,7 @@ done
 godot=$(scripts/fetch-godot.sh)
 node="$root/tests/mp_processes/node.gd"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-mp.XXXXXX")
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+make_run_dir mp
 
 passed=0
 failed=0
@@ -62,7 +55,7 @@ start() { # log file, node.gd arguments...
 scenario() {
 	local name=$1 server=$2
 	shift 2
-	local dir="$work/$name"
+	local dir="$run_dir/$name"
 	mkdir -p "$dir"
 	local names=()
 	local spec

@@ -34,14 +34,7 @@ if ! command -v Xvfb >/dev/null || [ ! -e /usr/lib/x86_64-linux-gnu/dri/swrast_d
 	fi
 fi
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-shots.XXXXXX")
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$run_dir"
-}
-trap cleanup EXIT
+make_run_dir shots
 
 scripts/build.sh >"$run_dir/build.log" 2>&1 || { cat "$run_dir/build.log" >&2; exit 1; }
 godot=$(scripts/fetch-godot.sh)

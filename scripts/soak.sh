@@ -10,8 +10,8 @@ Usage: scripts/soak.sh [--mode=steady|churn|both] [--clients=N] [--duration=SECO
 
 Builds and installs the addon (scripts/build.sh, release), starts the Godot soak server
 (bench/soak/soak_server.gd) and a keep-alive HTTP server, then runs the Python load generator
-(bench/soak/soak_load.py, needs the `websockets` package of .cache/venv, which scripts/test.sh
-installs). Modes: steady (clients stay connected), churn (each client closes or aborts its
+(bench/soak/soak_load.py, with the `websockets` package it installs into .cache/venv the first
+time). Modes: steady (clients stay connected), churn (each client closes or aborts its
 connection every few seconds and reconnects), both (one after the other; the default).
 Defaults: 1000 clients, 600 s per mode, 2 messages per client per second.
 Writes a Markdown report (messages sent/received/lost/duplicated/reordered, the server's RSS at
@@ -45,23 +45,13 @@ case "$mode" in steady) modes=(steady) ;; churn) modes=(churn) ;; both) modes=(s
 # shellcheck source=scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-python=.cache/venv/bin/python
-if ! "$python" -c 'import websockets' 2>/dev/null; then
-	echo "soak.sh: $python with 'websockets' is needed (run scripts/test.sh once to create it)" >&2
-	exit 1
-fi
+venv_install websockets 17.4
+python=$venv/bin/python
 if [ "$build" = 1 ]; then scripts/build.sh; fi
 godot=$(scripts/fetch-godot.sh)
 ulimit -n "$((clients * 2 + 1024))" 2>/dev/null || true
 
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-soak.XXXXXX")
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$run_dir"
-}
-trap cleanup EXIT
+make_run_dir soak
 
 wait_file() { # path, pid
 	local i

@@ -96,14 +96,7 @@ if [ "$skip_new_user" = 0 ]; then
 fi
 
 # --- loopback servers ---------------------------------------------------------------------
-run_dir=$(mktemp -d "${TMPDIR:-/tmp}/rustnet-test.XXXXXX")
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$run_dir"
-}
-trap cleanup EXIT
+make_run_dir test
 
 start_server() { # name, extra args...
 	local name=$1
@@ -175,22 +168,10 @@ if start_server http6 --host ::1 2>/dev/null; then
 fi
 
 # A real proxy that we did not write: proxy.py from PyPI, in a private venv (installed once).
-proxy_version=2.4.10
-venv="$root/.cache/venv"
-if [ ! -f "$venv/.proxy.py-$proxy_version" ]; then
-	echo "test.sh: installing proxy.py $proxy_version into $venv" >&2
-	python3 -m venv "$venv"
-	"$venv/bin/pip" install --quiet --disable-pip-version-check "proxy.py==$proxy_version"
-	touch "$venv/.proxy.py-$proxy_version"
-fi
+venv_install proxy.py 2.4.10
 # WebSocket peers that we did not write, for tests/interop: Python websockets (same venv) and
 # Node's ws (npm, into .cache/node; nothing global). Installed once each.
-websockets_version=17.4
-if [ ! -f "$venv/.websockets-$websockets_version" ]; then
-	echo "test.sh: installing websockets $websockets_version into $venv" >&2
-	"$venv/bin/pip" install --quiet --disable-pip-version-check "websockets==$websockets_version"
-	touch "$venv/.websockets-$websockets_version"
-fi
+venv_install websockets 17.4
 ws_node_version=8.23.0
 node_dir="$root/.cache/node"
 if [ ! -f "$node_dir/.ws-$ws_node_version" ]; then

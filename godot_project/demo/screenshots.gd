@@ -69,7 +69,7 @@ func _run() -> void:
 		[guest, "nice. same code as with WebSocketPeer?"],
 		[host, "yes, only the class names change; flip the switch at the top to compare"],
 		[guest, "and how fast is it?"],
-		[host, "about 1.9x the round trips and 3.5x the MB/s for 1 MiB messages here (docs/bench-ws.md)"],
+		[host, "about 1.9x the round trips and 3.5x the MB/s for 1 MiB messages here (docs/benchmarks.md)"],
 		[guest, "I'll close with code 4000 when I'm done"],
 	]:
 		m[0].message_edit.text = m[1]

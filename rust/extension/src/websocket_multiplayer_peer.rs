@@ -10,7 +10,7 @@
 //! send packets from inside those signals.
 
 use crate::panic_guard::{guard, PanicClose};
-use crate::stream_peer_tcp::RustStreamPeerTcp;
+use crate::stream_peer_tcp::{in_buffer, RustStreamPeerTcp};
 use crate::stream_peer_tls::RustStreamPeerTls;
 use crate::tls_options::NullableTls;
 use crate::websocket_peer::{RustWebSocketPeer, State};
@@ -198,13 +198,8 @@ impl IMultiplayerPeerExtension for RustWebSocketMultiplayerPeer {
             "RustWebSocketMultiplayerPeer.put_packet",
             || Error::ERR_BUG,
             |this| {
-                let len = usize::try_from(p_buffer_size).unwrap_or(0);
-                let data: &[u8] = if len == 0 || p_buffer.ptr().is_null() {
-                    &[]
-                } else {
-                    // SAFETY: Godot passes p_buffer_size readable bytes.
-                    unsafe { std::slice::from_raw_parts(p_buffer.ptr(), len) }
-                };
+                // SAFETY: Godot passes p_buffer_size readable bytes.
+                let data = unsafe { in_buffer(p_buffer, p_buffer_size) };
                 this.put_bytes(data)
             },
         )

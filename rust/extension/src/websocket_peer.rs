@@ -8,7 +8,7 @@
 use crate::class_enum::class_enum;
 use crate::panic_guard::{guard, PanicClose};
 use crate::project_settings;
-use crate::stream_peer_tcp::RustStreamPeerTcp;
+use crate::stream_peer_tcp::{in_buffer, RustStreamPeerTcp};
 use crate::stream_peer_tls::RustStreamPeerTls;
 use crate::stream_peer_transport::PolledStreamPeer;
 use crate::tls_options::{NullableTls, TlsOptionsCache};
@@ -206,13 +206,8 @@ impl IPacketPeerExtension for RustWebSocketPeer {
             "RustWebSocketPeer.put_packet",
             || Error::ERR_BUG,
             |this| {
-                let len = usize::try_from(p_buffer_size).unwrap_or(0);
-                let data: &[u8] = if len == 0 || p_buffer.ptr().is_null() {
-                    &[]
-                } else {
-                    // SAFETY: Godot passes p_buffer_size readable bytes.
-                    unsafe { std::slice::from_raw_parts(p_buffer.ptr(), len) }
-                };
+                // SAFETY: Godot passes p_buffer_size readable bytes.
+                let data = unsafe { in_buffer(p_buffer, p_buffer_size) };
                 this.send_bytes(data, false)
             },
         )
