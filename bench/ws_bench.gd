@@ -146,12 +146,9 @@ func open(server: SERVER_CLASS, port: int, n: int, cfg: Dictionary, clients: Arr
 				return "connect_to_url() returned %d (client %d)" % [err, clients.size() + i]
 			new_clients.append(c)
 		while true:
-			while server.is_connection_available():
-				var p := make_peer(cfg)
-				var err := p.accept_stream(server.take_connection())
-				if err != OK:
-					return "accept_stream() returned %d" % err
-				new_peers.append(p)
+			var why := accept_all(server, cfg, new_peers)
+			if why != "":
+				return why
 			var ready := 0
 			for c: PEER_CLASS in new_clients:
 				c.poll()
@@ -313,6 +310,17 @@ func state_passes(peers: Array[PEER_CLASS], passes: int) -> Array:
 	return usec
 
 
+## Takes every connection `server` has, as a peer configured with `cfg`, into `peers`.
+func accept_all(server: SERVER_CLASS, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
+	while server.is_connection_available():
+		var p := make_peer(cfg)
+		var err := p.accept_stream(server.take_connection())
+		if err != OK:
+			return "accept_stream() returned %d" % err
+		peers.append(p)
+	return ""
+
+
 ## Serves as an echo server until process `pid` (the load generator, bench-native ws-echo-load)
 ## ends: takes every connection the server has, polls every peer and sends every message back.
 func serve_echo(server: SERVER_CLASS, pid: int, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
@@ -320,12 +328,9 @@ func serve_echo(server: SERVER_CLASS, pid: int, cfg: Dictionary, peers: Array[PE
 	var check_at := 0
 	var echoed := 0
 	while true:
-		while server.is_connection_available():
-			var p := make_peer(cfg)
-			var err := p.accept_stream(server.take_connection())
-			if err != OK:
-				return "accept_stream() returned %d" % err
-			peers.append(p)
+		var why := accept_all(server, cfg, peers)
+		if why != "":
+			return why
 		for p: PEER_CLASS in peers:
 			p.poll()
 			var k := p.get_available_packet_count()
@@ -351,12 +356,9 @@ func serve_burst(server: SERVER_CLASS, pid: int, done_path: String, cfg: Diction
 	var deadline := Time.get_ticks_usec() + 2 * TIMEOUT_USEC
 	var check_at := 0
 	while true:
-		while server.is_connection_available():
-			var p := make_peer(cfg)
-			var err := p.accept_stream(server.take_connection())
-			if err != OK:
-				return "accept_stream() returned %d" % err
-			peers.append(p)
+		var why := accept_all(server, cfg, peers)
+		if why != "":
+			return why
 		for p: PEER_CLASS in peers:
 			p.poll()
 		var now := Time.get_ticks_usec()

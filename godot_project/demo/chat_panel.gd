@@ -9,6 +9,8 @@ extends VBoxContainer
 
 signal line(text: String)
 
+const UI := preload("ui.gd")
+
 var use_rust := true
 ## Where "Host" listens; the showcase keeps it on loopback.
 var bind_address := "*"
@@ -36,29 +38,15 @@ var _names: Dictionary = {}
 func _ready() -> void:
 	add_theme_constant_override("separation", 8)
 	var row := HBoxContainer.new()
-	row.add_child(_caption("Name"))
-	nick_edit = LineEdit.new()
-	nick_edit.text = "host"
+	UI.caption(row, "Name")
+	nick_edit = UI.line_edit(row, "host")
 	nick_edit.custom_minimum_size.x = 90
-	row.add_child(nick_edit)
-	row.add_child(_caption("   Port"))
-	port_spin = SpinBox.new()
-	port_spin.max_value = 65535
-	port_spin.value = 9080
-	row.add_child(port_spin)
-	host_button = Button.new()
-	host_button.text = "Host"
-	host_button.pressed.connect(host)
-	row.add_child(host_button)
-	row.add_child(_caption("   or URL"))
-	url_edit = LineEdit.new()
-	url_edit.text = "ws://127.0.0.1:9080"
-	url_edit.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	row.add_child(url_edit)
-	join_button = Button.new()
-	join_button.text = "Join"
-	join_button.pressed.connect(join)
-	row.add_child(join_button)
+	UI.caption(row, "   Port")
+	port_spin = UI.spin(row, 0, 65535, 9080)
+	host_button = UI.button(row, "Host", host)
+	UI.caption(row, "   or URL")
+	url_edit = UI.line_edit(row, "ws://127.0.0.1:9080", "", true)
+	join_button = UI.button(row, "Join", join)
 	add_child(row)
 
 	state_label = Label.new()
@@ -68,54 +56,22 @@ func _ready() -> void:
 	log_view.bbcode_enabled = true
 	log_view.scroll_following = true
 	log_view.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	log_view.add_theme_stylebox_override("normal", _box())
+	log_view.add_theme_stylebox_override("normal", UI.panel_box())
 	add_child(log_view)
 
 	var msg := HBoxContainer.new()
-	message_edit = LineEdit.new()
-	message_edit.placeholder_text = "Message"
-	message_edit.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	message_edit.text_submitted.connect(func(_t): send_message())
-	msg.add_child(message_edit)
-	send_button = Button.new()
-	send_button.text = "  Send  "
-	send_button.pressed.connect(send_message)
-	msg.add_child(send_button)
+	message_edit = UI.line_edit(msg, "", "Message", true, send_message)
+	send_button = UI.button(msg, "  Send  ", send_message)
 	add_child(msg)
 
 	var close_row := HBoxContainer.new()
-	close_row.add_child(_caption("Close with code"))
-	code_spin = SpinBox.new()
-	code_spin.min_value = -1
-	code_spin.max_value = 4999
-	code_spin.value = 1000
-	close_row.add_child(code_spin)
-	close_row.add_child(_caption("  reason"))
-	reason_edit = LineEdit.new()
-	reason_edit.text = "bye"
-	reason_edit.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	close_row.add_child(reason_edit)
-	close_button = Button.new()
-	close_button.text = "Close"
-	close_button.pressed.connect(close_all)
-	close_row.add_child(close_button)
+	UI.caption(close_row, "Close with code")
+	code_spin = UI.spin(close_row, -1, 4999, 1000)
+	UI.caption(close_row, "  reason")
+	reason_edit = UI.line_edit(close_row, "bye", "", true)
+	close_button = UI.button(close_row, "Close", close_all)
 	add_child(close_row)
 	_update_state()
-
-
-func _caption(text: String) -> Label:
-	var l := Label.new()
-	l.text = text
-	l.add_theme_color_override("font_color", Color(0.65, 0.72, 0.8))
-	return l
-
-
-func _box() -> StyleBoxFlat:
-	var sb := StyleBoxFlat.new()
-	sb.bg_color = Color(0.1, 0.12, 0.15)
-	sb.set_content_margin_all(8)
-	sb.set_corner_radius_all(4)
-	return sb
 
 
 func class_label() -> String:

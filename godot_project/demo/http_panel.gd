@@ -9,6 +9,8 @@ extends VBoxContainer
 signal line(text: String)
 signal finished(ok: bool)
 
+const UI := preload("ui.gd")
+
 const METHODS := ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]
 const METHOD_IDS := {
 	"GET": HTTPClient.METHOD_GET, "POST": HTTPClient.METHOD_POST, "PUT": HTTPClient.METHOD_PUT,
@@ -54,31 +56,24 @@ func _ready() -> void:
 	for m in METHODS:
 		method_button.add_item(m)
 	row.add_child(method_button)
-	url_edit = LineEdit.new()
-	url_edit.placeholder_text = "http://127.0.0.1:8080/path or https://…"
-	url_edit.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	url_edit.text_submitted.connect(func(_t): send())
-	row.add_child(url_edit)
-	send_button = Button.new()
-	send_button.text = "  Send  "
-	send_button.pressed.connect(send)
-	row.add_child(send_button)
+	url_edit = UI.line_edit(row, "", "http://127.0.0.1:8080/path or https://…", true, send)
+	send_button = UI.button(row, "  Send  ", send)
 	add_child(row)
 
 	var req := HBoxContainer.new()
 	req.custom_minimum_size.y = 90
-	headers_edit = _text_box(req, "Request headers, one per line", false)
+	headers_edit = UI.text_box(req, "Request headers, one per line", false)
 	headers_edit.text = "Accept: */*\nUser-Agent: RustNet demo"
-	body_edit = _text_box(req, "Request body (POST/PUT/PATCH)", false)
+	body_edit = UI.text_box(req, "Request body (POST/PUT/PATCH)", false)
 	add_child(req)
 
 	var grid := GridContainer.new()
 	grid.columns = 4
 	grid.add_theme_constant_override("h_separation", 16)
-	status_label = _field(grid, "Status")
-	code_label = _field(grid, "Response code")
-	bytes_label = _field(grid, "Body")
-	timings_label = _field(grid, "Timings")
+	status_label = UI.field(grid, "Status")
+	code_label = UI.field(grid, "Response code")
+	bytes_label = UI.field(grid, "Body")
+	timings_label = UI.field(grid, "Timings")
 	add_child(grid)
 
 	progress = ProgressBar.new()
@@ -93,39 +88,11 @@ func _ready() -> void:
 
 	var resp := HBoxContainer.new()
 	resp.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	response_headers = _text_box(resp, "Response headers", true)
-	preview = _text_box(resp, "Body preview (first %d bytes)" % PREVIEW_BYTES, true)
+	response_headers = UI.text_box(resp, "Response headers", true)
+	preview = UI.text_box(resp, "Body preview (first %d bytes)" % PREVIEW_BYTES, true)
 	preview.size_flags_stretch_ratio = 1.6
 	add_child(resp)
 	_show_idle()
-
-
-func _text_box(parent: Control, title: String, read_only: bool) -> TextEdit:
-	var box := VBoxContainer.new()
-	box.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	box.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	var label := Label.new()
-	label.text = title
-	label.add_theme_color_override("font_color", Color(0.65, 0.72, 0.8))
-	box.add_child(label)
-	var edit := TextEdit.new()
-	edit.editable = not read_only
-	edit.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	edit.wrap_mode = TextEdit.LINE_WRAPPING_BOUNDARY
-	box.add_child(edit)
-	parent.add_child(box)
-	return edit
-
-
-func _field(grid: GridContainer, title: String) -> Label:
-	var name_label := Label.new()
-	name_label.text = title + ":"
-	name_label.add_theme_color_override("font_color", Color(0.65, 0.72, 0.8))
-	grid.add_child(name_label)
-	var value := Label.new()
-	value.custom_minimum_size.x = 190
-	grid.add_child(value)
-	return value
 
 
 func _show_idle() -> void:

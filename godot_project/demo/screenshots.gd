@@ -2,29 +2,9 @@
 ## mid-transfer. Run by scripts/screenshots.sh (Xvfb, OpenGL compatibility renderer):
 ## `godot --rendering-driver opengl3 --path godot_project -s demo/screenshots.gd --
 ##  --http-port=<port> --out=<dir>`. Prints "SCREENSHOTS DONE" at the end.
-extends SceneTree
+extends "scene_driver.gd"
 
 const ChatPanel := preload("chat_panel.gd")
-
-
-func _initialize() -> void:
-	_run.call_deferred()
-
-
-func _arg(name: String) -> String:
-	for a in OS.get_cmdline_user_args():
-		if a.begins_with("--%s=" % name):
-			return a.substr(name.length() + 3)
-	return ""
-
-
-func _wait(done: Callable, max_msec := 20000) -> bool:
-	var start := Time.get_ticks_msec()
-	while Time.get_ticks_msec() - start < max_msec:
-		if done.call():
-			return true
-		await process_frame
-	return false
 
 
 func _shot(path: String) -> void:
@@ -34,20 +14,18 @@ func _shot(path: String) -> void:
 
 
 func _run() -> void:
-	var port := int(_arg("http-port"))
-	var out := _arg("out")
+	var port := int(arg("http-port"))
+	var out := arg("out")
 	root.size = Vector2i(1100, 680)
-	var main: Node = load("res://demo/main.tscn").instantiate()
-	root.add_child(main)
-	await process_frame
+	var main: Node = await add_main_scene()
 
 	# HTTP: a slow (dripped) 6 KB body, caught with the progress bar part-way.
 	main.tabs.current_tab = 0
 	main.http.url_edit.text = "http://127.0.0.1:%d/drip?n=6000" % port
 	main.http.send_button.pressed.emit()
-	await _wait(func(): return main.http.progress.value >= 0.45)
+	await wait_until(func(): return main.http.progress.value >= 0.45)
 	await _shot(out.path_join("demo-http.png"))
-	await _wait(func(): return not main.http.is_busy())
+	await wait_until(func(): return not main.http.is_busy())
 
 	# Chat: the panel hosts, a guest joins, a few messages go both ways.
 	main.tabs.current_tab = 1
@@ -61,7 +39,7 @@ func _run() -> void:
 	guest.nick_edit.text = "guest"
 	guest.url_edit.text = "ws://127.0.0.1:%d" % host.local_port()
 	guest.join_button.pressed.emit()
-	await _wait(func(): return host.peer_count() == 1 and guest.peer_count() == 1 \
+	await wait_until(func(): return host.peer_count() == 1 and guest.peer_count() == 1 \
 		and guest._peers[0].get_ready_state() == WebSocketPeer.STATE_OPEN)
 	for m in [
 		[guest, "hi! anyone here?"],
@@ -83,7 +61,7 @@ func _run() -> void:
 	guest.code_spin.value = 4000
 	guest.reason_edit.text = "see you"
 	guest.close_button.pressed.emit()
-	await _wait(func(): return host.peer_count() == 0)
+	await wait_until(func(): return host.peer_count() == 0)
 	host.close_button.pressed.emit()
 	main.queue_free()
 	await process_frame

@@ -5,38 +5,16 @@
 ## `godot --headless --path godot_project -s demo/showcase.gd -- --http-port=<port>`, where the
 ## port is a tests/servers/http_scenarios.py server on 127.0.0.1. Ends with "SHOWCASE DONE", or
 ## "SHOWCASE FAILED: <why>". Every wait is bounded.
-extends SceneTree
+extends "scene_driver.gd"
 
 const ChatPanel := preload("chat_panel.gd")
 
 var _failures: PackedStringArray = []
 
 
-func _initialize() -> void:
-	_run.call_deferred()
-
-
-func _arg(name: String) -> String:
-	for a in OS.get_cmdline_user_args():
-		if a.begins_with("--%s=" % name):
-			return a.substr(name.length() + 3)
-	return ""
-
-
-func _wait(done: Callable, max_msec := 15000) -> bool:
-	var start := Time.get_ticks_msec()
-	while Time.get_ticks_msec() - start < max_msec:
-		if done.call():
-			return true
-		await process_frame
-	return false
-
-
 func _run() -> void:
-	var port := int(_arg("http-port"))
-	var main: Node = load("res://demo/main.tscn").instantiate()
-	root.add_child(main)
-	await process_frame
+	var port := int(arg("http-port"))
+	var main: Node = await add_main_scene()
 	main.http.line.connect(print)
 	for use_rust in [true, false]:
 		main.set_use_rust(use_rust)
@@ -51,7 +29,7 @@ func _run() -> void:
 			main.http.url_edit.text = "http://127.0.0.1:%d%s" % [port, req[1]]
 			main.http.body_edit.text = req[2]
 			main.http.send_button.pressed.emit()
-			var ok := await _wait(func(): return not main.http.is_busy())
+			var ok := await wait_until(func(): return not main.http.is_busy())
 			if not ok:
 				_failures.append("%s %s timed out" % [req[0], req[1]])
 			elif main.http.code_label.text != "200":
@@ -91,7 +69,7 @@ func _chat(main: Node, use_rust: bool) -> void:
 	var open := func(): return host.peer_count() == 1 and guest.peer_count() == 1 \
 		and guest._peers[0].get_ready_state() == WebSocketPeer.STATE_OPEN \
 		and host._peers[0].get_ready_state() == WebSocketPeer.STATE_OPEN
-	if not await _wait(open):
+	if not await wait_until(open):
 		_failures.append("chat: the guest did not connect")
 	var got := [0]
 	var count := func(t): got[0] += 1
@@ -100,12 +78,12 @@ func _chat(main: Node, use_rust: bool) -> void:
 	guest.send_button.pressed.emit()
 	host.message_edit.text = "welcome!"
 	host.send_button.pressed.emit()
-	if not await _wait(func(): return got[0] >= 1 and host.log_view.get_parsed_text().contains("hello from the guest")):
+	if not await wait_until(func(): return got[0] >= 1 and host.log_view.get_parsed_text().contains("hello from the guest")):
 		_failures.append("chat: messages did not arrive")
 	guest.code_spin.value = 4000
 	guest.reason_edit.text = "see you"
 	guest.close_button.pressed.emit()
-	if not await _wait(func(): return host.peer_count() == 0 and guest.peer_count() == 0):
+	if not await wait_until(func(): return host.peer_count() == 0 and guest.peer_count() == 0):
 		_failures.append("chat: the close did not complete")
 	elif not host.log_view.get_parsed_text().contains("code 4000, reason \"see you\""):
 		_failures.append("chat: the host did not see code 4000")

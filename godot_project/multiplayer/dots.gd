@@ -13,6 +13,7 @@
 ##   --seconds=N                   quit after N seconds (default: run until closed)
 extends Node2D
 
+const Peers := preload("peers.gd")
 const FIELD := Vector2(640, 360)
 const COLORS := [Color.TOMATO, Color.SKY_BLUE, Color.GOLD, Color.LIME_GREEN, Color.VIOLET]
 
@@ -91,22 +92,9 @@ func _start_server() -> Error:
 
 func _start_client() -> Error:
 	var url: String = opts["client"]
-	var peer: MultiplayerPeer
-	var err: Error
-	match _peer_class():
-		"builtin":
-			peer = WebSocketMultiplayerPeer.new()
-			err = peer.create_client(url)
-		"godot3":
-			var c := RustWebSocketClient.new()
-			c.compression_enabled = opts.has("compress")
-			err = c.connect_to_url(url, PackedStringArray(), true)
-			peer = c
-		_:
-			var c := RustWebSocketMultiplayerPeer.new()
-			c.compression_enabled = opts.has("compress")
-			err = c.create_client(url)
-			peer = c
+	var made := Peers.client(_peer_class(), url, opts.has("compress"))
+	var peer: MultiplayerPeer = made[0]
+	var err: Error = made[1]
 	if err == OK:
 		multiplayer.multiplayer_peer = peer
 		say("joining %s with %s" % [url, peer.get_class()])

@@ -5,90 +5,83 @@ extends "../lib/hostile_suite.gd"
 const ERR := HTTPClient.STATUS_CONNECTION_ERROR
 
 
-func _error_case(path: String, opts := {}) -> Dictionary:
-	var r := await http_get(path, opts)
-	expect_http_error(r)
-	finish()
-	return r
-
-
 # --- heads that never end, or are too big ---------------------------------------------------
 
 func test_endless_headers() -> void:
-	await _error_case("/endless_headers")
+	await http_error_case("/endless_headers")
 
 
 func test_endless_header_line() -> void:
-	await _error_case("/endless_header_line")
+	await http_error_case("/endless_header_line")
 
 
 func test_header_line_100mb() -> void:
-	await _error_case("/header_100mb")
+	await http_error_case("/header_100mb")
 
 
 func test_endless_status_line() -> void:
-	await _error_case("/endless_status_line")
+	await http_error_case("/endless_status_line")
 
 
 func test_too_many_headers() -> void:
-	await _error_case("/many_headers")
+	await http_error_case("/many_headers")
 
 
 func test_continue_flood() -> void:
-	await _error_case("/continue_flood")
+	await http_error_case("/continue_flood")
 
 
 # --- chunked framing ------------------------------------------------------------------------
 
 func test_chunk_size_ffffffffffffffff() -> void:
-	var r := await _error_case("/chunk_ffff")
+	var r := await http_error_case("/chunk_ffff")
 	eq(r.body.size(), 0, "no body bytes from an impossible chunk")
 
 
 func test_chunk_size_overflow_u64() -> void:
-	await _error_case("/chunk_overflow")
+	await http_error_case("/chunk_overflow")
 
 
 func test_chunk_over_16mib_limit() -> void:
-	await _error_case("/chunk_over_limit")
+	await http_error_case("/chunk_over_limit")
 
 
 func test_chunk_size_negative() -> void:
-	await _error_case("/chunk_negative")
+	await http_error_case("/chunk_negative")
 
 
 func test_chunk_size_not_hex() -> void:
-	await _error_case("/chunk_bad_hex")
+	await http_error_case("/chunk_bad_hex")
 
 
 func test_chunk_without_crlf() -> void:
-	await _error_case("/chunk_no_crlf")
+	await http_error_case("/chunk_no_crlf")
 
 
 func test_endless_chunk_size_line() -> void:
-	await _error_case("/endless_chunk_line")
+	await http_error_case("/endless_chunk_line")
 
 
 func test_endless_chunked_trailer() -> void:
-	await _error_case("/endless_trailer")
+	await http_error_case("/endless_trailer")
 
 
 func test_endless_chunked_trailer_line() -> void:
-	await _error_case("/endless_trailer_line")
+	await http_error_case("/endless_trailer_line")
 
 
 # --- Content-Length -------------------------------------------------------------------------
 
 func test_content_length_negative() -> void:
-	await _error_case("/cl_negative")
+	await http_error_case("/cl_negative")
 
 
 func test_content_length_conflicting_duplicates() -> void:
-	await _error_case("/cl_conflict")
+	await http_error_case("/cl_conflict")
 
 
 func test_content_length_conflicting_list() -> void:
-	await _error_case("/cl_list_conflict")
+	await http_error_case("/cl_list_conflict")
 
 
 func test_content_length_identical_duplicates() -> void:
@@ -99,19 +92,19 @@ func test_content_length_identical_duplicates() -> void:
 
 
 func test_content_length_not_a_number() -> void:
-	await _error_case("/cl_nonnumeric")
+	await http_error_case("/cl_nonnumeric")
 
 
 func test_content_length_plus_sign() -> void:
-	await _error_case("/cl_plus_sign")
+	await http_error_case("/cl_plus_sign")
 
 
 func test_content_length_overflow() -> void:
-	await _error_case("/cl_huge")
+	await http_error_case("/cl_huge")
 
 
 func test_content_length_and_chunked() -> void:
-	await _error_case("/cl_and_chunked")
+	await http_error_case("/cl_and_chunked")
 
 
 func test_transfer_encoding_chunked_not_last() -> void:
@@ -186,52 +179,52 @@ func test_100_continue_then_real_response() -> void:
 
 
 func test_garbage_status_line() -> void:
-	var r := await _error_case("/garbage_status")
+	var r := await http_error_case("/garbage_status")
 	check(r.code != 200, "never code 200")
 
 
 func test_random_bytes() -> void:
-	var r := await _error_case("/random_bytes")
+	var r := await http_error_case("/random_bytes")
 	check(r.code != 200, "never code 200")
 
 
 func test_random_bytes_then_close() -> void:
-	var r := await _error_case("/random_bytes?then=fin&seed=11")
+	var r := await http_error_case("/random_bytes?then=fin&seed=11")
 	check(r.code != 200, "never code 200")
 
 
 func test_status_code_not_a_number() -> void:
-	var r := await _error_case("/status_no_code")
+	var r := await http_error_case("/status_no_code")
 	check(r.code != 200, "never code 200")
 
 
 func test_status_code_out_of_range() -> void:
-	await _error_case("/status_code_9999")
+	await http_error_case("/status_code_9999")
 
 
 func test_no_status_line_http09() -> void:
-	var r := await _error_case("/http09")
+	var r := await http_error_case("/http09")
 	check(r.code != 200, "never code 200")
 
 
 func test_nul_in_header_value() -> void:
-	await _error_case("/nul_header_value")
+	await http_error_case("/nul_header_value")
 
 
 func test_nul_in_header_name() -> void:
-	await _error_case("/nul_header_name")
+	await http_error_case("/nul_header_name")
 
 
 func test_obsolete_line_folding() -> void:
-	await _error_case("/obs_fold")
+	await http_error_case("/obs_fold")
 
 
 func test_space_before_colon() -> void:
-	await _error_case("/space_before_colon")
+	await http_error_case("/space_before_colon")
 
 
 func test_bare_cr_in_header() -> void:
-	await _error_case("/bare_cr")
+	await http_error_case("/bare_cr")
 
 
 # --- slow peers -------------------------------------------------------------------------------
@@ -263,36 +256,36 @@ func test_slowloris_endless_head_times_out() -> void:
 # --- the connection ends early: truncation is an error ---------------------------------------
 
 func test_half_close_before_response() -> void:
-	await _error_case("/halfclose_before")
+	await http_error_case("/halfclose_before")
 
 
 func test_half_close_mid_head() -> void:
-	await _error_case("/halfclose_mid_head")
+	await http_error_case("/halfclose_mid_head")
 
 
 func test_body_cut_short_by_close() -> void:
-	var r := await _error_case("/halfclose_mid_body")
+	var r := await http_error_case("/halfclose_mid_body")
 	eq(r.body.get_string_from_utf8(), "hello", "the bytes that did arrive")
 
 
 func test_rst_mid_body() -> void:
-	await _error_case("/rst_mid_body")
+	await http_error_case("/rst_mid_body")
 
 
 func test_rst_mid_head() -> void:
-	await _error_case("/rst_mid_head")
+	await http_error_case("/rst_mid_head")
 
 
 func test_rst_before_response() -> void:
-	await _error_case("/rst_before")
+	await http_error_case("/rst_before")
 
 
 func test_chunked_cut_mid_chunk() -> void:
-	await _error_case("/cut_chunked_mid_chunk")
+	await http_error_case("/cut_chunked_mid_chunk")
 
 
 func test_chunked_cut_before_last_chunk() -> void:
-	await _error_case("/cut_chunked_no_end")
+	await http_error_case("/cut_chunked_no_end")
 
 
 func test_close_delimited_body_is_not_truncation() -> void:

@@ -5,16 +5,11 @@ extends "../lib/hostile_suite.gd"
 
 
 func _https_error(path: String, want := HTTPClient.STATUS_CONNECTION_ERROR) -> Dictionary:
-	var r := await http_get(path, {"tls": true})
-	expect_http_error(r, want)
-	finish()
-	return r
+	return await http_error_case(path, {"tls": true}, want)
 
 
 func _handshake_error(raw: String) -> void:
-	var r := await http_get("/", {"tls": true, "port": raw_tls_port(raw)})
-	expect_http_error(r, HTTPClient.STATUS_TLS_HANDSHAKE_ERROR)
-	finish()
+	await http_error_case("/", {"tls": true, "port": raw_tls_port(raw)}, HTTPClient.STATUS_TLS_HANDSHAKE_ERROR)
 
 
 # --- inside the handshake -------------------------------------------------------------------

@@ -5,78 +5,68 @@ extends "../lib/hostile_suite.gd"
 const CLOSED := WebSocketPeer.STATE_CLOSED
 
 
-func _closed_with(name: String, code: int, packets: Array = [], opts := {}) -> Dictionary:
-	var r := await ws_server(name, opts)
-	expect_ws_closed(r, code, packets)
-	finish()
-	return r
-
-
-func _refused(name: String, opts := {}) -> Dictionary:
-	var r := await ws_server(name, opts)
-	expect_ws_refused(r)
-	finish()
-	return r
+func _init() -> void:
+	ws_side = "server"
 
 
 func test_unmasked_client_frame() -> void:
-	await _closed_with("unmasked", 1002)
+	await closed_with("unmasked", 1002)
 
 
 func test_handshake_endless_headers() -> void:
-	await _refused("hs_endless_headers")
+	await refused("hs_endless_headers")
 
 
 func test_handshake_header_line_100mb() -> void:
-	await _refused("hs_100mb_line")
+	await refused("hs_100mb_line")
 
 
 func test_handshake_missing_key() -> void:
-	await _refused("hs_missing_key")
+	await refused("hs_missing_key")
 
 
 func test_handshake_wrong_version() -> void:
-	await _refused("hs_bad_version")
+	await refused("hs_bad_version")
 
 
 func test_handshake_post() -> void:
-	await _refused("hs_post")
+	await refused("hs_post")
 
 
 func test_handshake_random_bytes() -> void:
-	await _refused("hs_garbage")
+	await refused("hs_garbage")
 
 
 func test_handshake_nul_in_header() -> void:
-	await _refused("hs_nul")
+	await refused("hs_nul")
 
 
 func test_handshake_slowloris_times_out() -> void:
-	await _refused("hs_slow", {"props": {"handshake_timeout": 0.5}})
+	await refused("hs_slow", {"props": {"handshake_timeout": 0.5}})
 
 
 func test_reserved_bit() -> void:
-	await _closed_with("rsv2", 1002)
+	await closed_with("rsv2", 1002)
 
 
 func test_text_invalid_utf8() -> void:
-	await _closed_with("bad_utf8", 1007)
+	await closed_with("bad_utf8", 1007)
 
 
 func test_close_code_1005_on_the_wire() -> void:
-	await _closed_with("bad_close_code", 1002)
+	await closed_with("bad_close_code", 1002)
 
 
 func test_message_over_inbound_buffer_size() -> void:
-	await _closed_with("oversized", 1009)
+	await closed_with("oversized", 1009)
 
 
 func test_oversized_ping() -> void:
-	await _closed_with("ping_126", 1002)
+	await closed_with("ping_126", 1002)
 
 
 func test_compressed_bomb_1gib() -> void:
-	await _closed_with("bomb", 1009, [], {"props": {"compression_enabled": true}})
+	await closed_with("bomb", 1009, [], {"props": {"compression_enabled": true}})
 
 
 func test_ping_flood_client_never_reads_pongs() -> void:
@@ -136,7 +126,7 @@ func test_rst_mid_frame() -> void:
 
 
 func test_truncated_frame_then_close() -> void:
-	await _closed_with("truncated_frame", -1, ["complete"])
+	await closed_with("truncated_frame", -1, ["complete"])
 
 
 # --- RustWebSocketMultiplayerPeer ----------------------------------------------------------

@@ -20,6 +20,9 @@ var slowest_call := ""
 var _rss_start_kb := 0
 var _mem_bound_kb := 0
 var _objs: Array = []
+## The end RustNet plays in this suite's WebSocket cases: "client" (against hostile.py's
+## /ws/<case> servers, ws_client) or "server" (attacked by hostile.py /attack, ws_server).
+var ws_side := "client"
 
 
 func setup() -> void:
@@ -272,4 +275,35 @@ func ws_server(name: String, opts := {}) -> Dictionary:
 	check(accepted, "the attacker's connection was accepted")
 	var r := await ws_run(ws, opts.get("seconds", 10.0))
 	r.ws = ws
+	return r
+
+
+## Runs WebSocket case `name` on this suite's side (ws_side).
+func ws_case(name: String, opts := {}) -> Dictionary:
+	if ws_side == "server":
+		return await ws_server(name, opts)
+	return await ws_client(name, opts)
+
+
+## Case `name` ends CLOSED with close code `code` after delivering `packets`.
+func closed_with(name: String, code: int, packets: Array = [], opts := {}) -> Dictionary:
+	var r := await ws_case(name, opts)
+	expect_ws_closed(r, code, packets)
+	finish()
+	return r
+
+
+## Case `name` never opens: the handshake is refused.
+func refused(name: String, opts := {}) -> Dictionary:
+	var r := await ws_case(name, opts)
+	expect_ws_refused(r)
+	finish()
+	return r
+
+
+## GET `path` (with http_get's `opts`) ends in status `want`: the case is an error.
+func http_error_case(path: String, opts := {}, want := HTTPClient.STATUS_CONNECTION_ERROR) -> Dictionary:
+	var r := await http_get(path, opts)
+	expect_http_error(r, want)
+	finish()
 	return r

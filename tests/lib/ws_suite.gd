@@ -319,3 +319,38 @@ func raw_collect(conn: StreamPeerTCP, pollee = null, frames := 20) -> PackedByte
 			buf.append_array(conn.get_partial_data(n)[1])
 		await frame()
 	return buf
+
+
+## A RustHTTPClient connected to a RustTCPServer on HOST: [http, server, the server side's
+## StreamPeer], all freed in teardown; [] (and a failed check) when it did not connect.
+func http_connected() -> Array:
+	var server = new_server(true)
+	server.listen(0, HOST)
+	var http := RustHTTPClient.new()
+	_objs.append(http)
+	eq(http.connect_to_host(HOST, server.get_local_port()), OK, "connect_to_host")
+	var peer = null
+	for i in 3000:
+		http.poll()
+		if peer == null and server.is_connection_available():
+			peer = server.take_connection()
+			_objs.append(peer)
+		if peer != null and http.get_status() == HTTPClient.STATUS_CONNECTED:
+			break
+		await frame()
+	if not eq(http.get_status(), HTTPClient.STATUS_CONNECTED, "HTTP client connected"):
+		return []
+	return [http, server, peer]
+
+
+## A RustTCPServer on HOST with one StreamPeerTCP connection to it waiting to be taken:
+## [server, tcp] (a failed check if it never arrived).
+func pending_connection() -> Array:
+	var server = new_server(true)
+	server.listen(0, HOST)
+	var tcp := StreamPeerTCP.new()
+	_objs.append(tcp)
+	tcp.connect_to_host(HOST, server.get_local_port())
+	var ok := await poll_until([tcp], func(): return server.is_connection_available())
+	check(ok, "a connection to accept")
+	return [server, tcp]

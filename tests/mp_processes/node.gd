@@ -15,6 +15,7 @@
 extends SceneTree
 
 const Game := preload("game.gd")
+const Peers := preload("res://multiplayer/peers.gd")
 const DEADLINE_MSEC := 45000
 
 var opts := {}
@@ -134,21 +135,9 @@ func _server() -> void:
 func _client() -> void:
 	var impl: String = opts.get("impl", "ours")
 	var url := "ws://127.0.0.1:%s" % opts.get("port", "0")
-	var err := OK
-	match impl:
-		"builtin":
-			peer = WebSocketMultiplayerPeer.new()
-			err = peer.create_client(url)
-		"g3":
-			var c := RustWebSocketClient.new()
-			c.compression_enabled = opts.has("compress")
-			err = c.connect_to_url(url, PackedStringArray(), true)
-			peer = c
-		_:
-			var c := RustWebSocketMultiplayerPeer.new()
-			c.compression_enabled = opts.has("compress")
-			err = c.create_client(url)
-			peer = c
+	var made := Peers.client("godot3" if impl == "g3" else impl, url, opts.has("compress"))
+	peer = made[0]
+	var err: int = made[1]
 	if not check(err == OK, "%s connects to %s" % [peer.get_class(), url]):
 		return
 	var connected := [false]

@@ -9,27 +9,7 @@ extends "../lib/ws_suite.gd"
 const META := "rustnet_inject_panic"
 
 
-class ErrorLog extends Logger:
-	var errors: PackedStringArray = []
-	var _lock := Mutex.new()
-
-	func _log_error(function: String, file: String, line: int, code: String, rationale: String,
-			editor_notify: bool, error_type: int, script_backtraces: Array[ScriptBacktrace]) -> void:
-		_lock.lock()
-		errors.append("%s %s" % [code, rationale])
-		_lock.unlock()
-
-	func _log_message(message: String, error: bool) -> void:
-		pass
-
-	func matching(text: String) -> PackedStringArray:
-		_lock.lock()
-		var out: PackedStringArray = []
-		for e in errors:
-			if text in e:
-				out.append(e)
-		_lock.unlock()
-		return out
+const ErrorLog := preload("../lib/error_log.gd")
 
 
 var _log: ErrorLog
@@ -59,12 +39,12 @@ func _arm(what: String) -> void:
 ## Exactly one error naming `what`, and the switch consumed (the panic really happened).
 func _reported_once(what: String) -> void:
 	eq(Engine.has_meta(META), false, "%s: the injected panic did not fire" % what)
-	var hits := _log.matching(what + ": internal error")
+	var hits := _log.containing(what + ": internal error")
 	eq(hits.size(), 1, "%s: errors reported for the panic %s" % [what, hits])
 	# gdext's own panic report is silenced under a guard: one error in all, not two.
-	var raw := _log.matching("injected test panic")
+	var raw := _log.containing("injected test panic")
 	eq(raw.size(), 1, "%s: every error mentioning the panic %s" % [what, raw])
-	_log.errors.clear()
+	_log.clear()
 
 
 func _ws_open_pair() -> Dictionary:
@@ -135,13 +115,7 @@ func test_ws_send_connect_accept_close_panics() -> void:
 	eq(ws.connect_to_url("ws://%s:%d/" % [HOST, closed_port()]), ERR_BUG, "connect_to_url")
 	_reported_once("RustWebSocketPeer.connect_to_url")
 	eq(ws.get_ready_state(), CLOSED, "state after connect_to_url panic")
-	var server = new_server(true)
-	server.listen(0, HOST)
-	var tcp := StreamPeerTCP.new()
-	_objs.append(tcp)
-	tcp.connect_to_host(HOST, server.get_local_port())
-	var ok := await poll_until([tcp], func(): return server.is_connection_available())
-	check(ok, "a connection to accept")
+	var server = (await pending_connection())[0]
 	var sws = new_ws(true)
 	_arm("RustWebSocketPeer.accept_stream")
 	eq(sws.accept_stream(server.take_connection()), ERR_BUG, "accept_stream")
@@ -157,35 +131,20 @@ func test_ws_send_connect_accept_close_panics() -> void:
 # ---- RustHTTPClient -----------------------------------------------------------------------
 
 ## A RustHTTPClient CONNECTED to a loopback RustTCPServer; returns [client, server, accepted peer].
-func _http_connected() -> Array:
-	var server = new_server(true)
-	server.listen(0, HOST)
-	var http := RustHTTPClient.new()
-	_objs.append(http)
-	http.connect_to_host(HOST, server.get_local_port())
-	var peer = null
-	for i in 3000:
-		http.poll()
-		if peer == null and server.is_connection_available():
-			peer = server.take_connection()
-			_objs.append(peer)
-		if peer != null and http.get_status() == HTTPClient.STATUS_CONNECTED:
-			break
-		await frame()
-	check(http.get_status() == HTTPClient.STATUS_CONNECTED, "HTTP client connected")
-	return [http, server, peer]
-
-
 func test_http_poll_and_request_panics_disconnect() -> void:
 	if not _enabled():
 		return
-	var c := await _http_connected()
+	var c := await http_connected()
+	if c.is_empty():
+		return
 	var http: RustHTTPClient = c[0]
 	_arm("RustHTTPClient.poll")
 	eq(http.poll(), ERR_BUG, "poll")
 	_reported_once("RustHTTPClient.poll")
 	eq(http.get_status(), HTTPClient.STATUS_DISCONNECTED, "status after poll panic")
-	c = await _http_connected()
+	c = await http_connected()
+	if c.is_empty():
+		return
 	http = c[0]
 	_arm("RustHTTPClient.request")
 	eq(http.request(RustHTTPClient.METHOD_GET, "/", PackedStringArray()), ERR_BUG, "request")
@@ -204,7 +163,9 @@ func test_http_poll_and_request_panics_disconnect() -> void:
 func test_http_body_read_panic_disconnects() -> void:
 	if not _enabled():
 		return
-	var c := await _http_connected()
+	var c := await http_connected()
+	if c.is_empty():
+		return
 	var http: RustHTTPClient = c[0]
 	var peer = c[2]
 	eq(http.request(RustHTTPClient.METHOD_GET, "/", PackedStringArray()), OK, "request")

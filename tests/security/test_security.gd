@@ -17,29 +17,7 @@ const INJECTED_HEADERS := [
 ]
 
 
-class ErrorLog extends Logger:
-	var lines: PackedStringArray = []
-	var _lock := Mutex.new()
-
-	func _log_error(function: String, file: String, line: int, code: String, rationale: String,
-			editor_notify: bool, error_type: int, script_backtraces: Array[ScriptBacktrace]) -> void:
-		_lock.lock()
-		lines.append("%s %s" % [code, rationale])
-		_lock.unlock()
-
-	func _log_message(message: String, error: bool) -> void:
-		_lock.lock()
-		lines.append(message)
-		_lock.unlock()
-
-	func containing(text: String) -> PackedStringArray:
-		_lock.lock()
-		var out: PackedStringArray = []
-		for l in lines:
-			if text in l:
-				out.append(l)
-		_lock.unlock()
-		return out
+const ErrorLog := preload("../lib/error_log.gd")
 
 
 var _log: ErrorLog
@@ -48,7 +26,7 @@ var _cert: X509Certificate
 
 
 func setup() -> void:
-	_log = ErrorLog.new()
+	_log = ErrorLog.new(true)
 	OS.add_logger(_log)
 	var dir := OS.get_environment("RUSTNET_CERT_DIR")
 	_key = CryptoKey.new()
@@ -70,22 +48,11 @@ func _no_secret_logged(label: String) -> void:
 # ---- header / request-line injection -------------------------------------------------------
 
 func test_http_request_rejects_injection_and_sends_nothing() -> void:
-	var server = new_server(true)
-	server.listen(0, HOST)
-	var http := RustHTTPClient.new()
-	_objs.append(http)
-	eq(http.connect_to_host(HOST, server.get_local_port()), OK, "connect_to_host")
-	var peer = null
-	for i in 3000:
-		http.poll()
-		if peer == null and server.is_connection_available():
-			peer = server.take_connection()
-			_objs.append(peer)
-		if peer != null and http.get_status() == HTTPClient.STATUS_CONNECTED:
-			break
-		await frame()
-	if not eq(http.get_status(), HTTPClient.STATUS_CONNECTED, "connected"):
+	var c := await http_connected()
+	if c.is_empty():
 		return
+	var http: RustHTTPClient = c[0]
+	var peer = c[2]
 	for h in INJECTED_HEADERS:
 		eq(http.request(RustHTTPClient.METHOD_GET, "/", PackedStringArray([h])), ERR_INVALID_PARAMETER, "header %s" % [h.c_escape()])
 	for target in ["/a b", "/a\r\nX-Evil: 1", "/a\nb", "/a\tb", "/a\u000b", "/?token=" + SECRET + " x"]:
@@ -134,13 +101,7 @@ func test_websocket_peer_rejects_injection() -> void:
 	var bad_cred = new_ws(true)
 	eq(bad_cred.connect_to_url("ws://user:%s@[::1" % SECRET), ERR_INVALID_PARAMETER, "bad URL with credentials")
 	# Server side: bad headers are refused at accept_stream, before any handshake.
-	var server = new_server(true)
-	server.listen(0, HOST)
-	var tcp := StreamPeerTCP.new()
-	_objs.append(tcp)
-	tcp.connect_to_host(HOST, server.get_local_port())
-	var ok := await poll_until([tcp], func(): return server.is_connection_available())
-	check(ok, "a connection to accept")
+	var server = (await pending_connection())[0]
 	var sws = new_ws(true)
 	sws.handshake_headers = PackedStringArray(["X-A: 1\r\nX-Evil: 1"])
 	eq(sws.accept_stream(server.take_connection()), ERR_INVALID_PARAMETER, "server handshake header")
@@ -231,12 +192,12 @@ func _wss_server() -> Array:
 	return [server, sws]
 
 
-## Connects `cws` (already connect_to_url'd) to the wss server; true when it opened.
-func _wss_opens(srv: Array, cws) -> bool:
+## Runs the wss server's side (TLS accept, our server peer) while `poll_client` drives a
+## client, until `done` returns true or 3,000 frames passed.
+func _serve_wss(srv: Array, poll_client: Callable, done: Callable) -> void:
 	var accepted := false
-	var opened := false
 	for i in 3000:
-		cws.poll()
+		poll_client.call()
 		if not accepted and srv[0].is_connection_available():
 			var tls := StreamPeerTLS.new()
 			tls.accept_stream(srv[0].take_connection(), TLSOptions.server(_key, _cert))
@@ -244,12 +205,15 @@ func _wss_opens(srv: Array, cws) -> bool:
 			accepted = true
 		if accepted:
 			srv[1].poll()
-		if cws.get_ready_state() == OPEN:
-			opened = true
-		if cws.get_ready_state() == CLOSED or opened:
-			break
+		if done.call():
+			return
 		await frame()
-	return opened
+
+
+## Connects `cws` (already connect_to_url'd) to the wss server; true when it opened.
+func _wss_opens(srv: Array, cws) -> bool:
+	await _serve_wss(srv, cws.poll, func(): return cws.get_ready_state() != CONNECTING)
+	return cws.get_ready_state() == OPEN
 
 
 func test_websocket_verifies_by_default() -> void:
@@ -299,19 +263,7 @@ func test_godot3_client_verifies_by_default() -> void:
 		c.connection_established.connect(func(_p): events.append("established"))
 		c.connection_error.connect(func(): events.append("error"))
 		eq(c.connect_to_url("wss://localhost:%d/" % srv[0].get_local_port()), OK, "connect_to_url")
-		var accepted := false
-		for i in 3000:
-			c.poll()
-			if not accepted and srv[0].is_connection_available():
-				var tls := StreamPeerTLS.new()
-				tls.accept_stream(srv[0].take_connection(), TLSOptions.server(_key, _cert))
-				srv[1].accept_stream(tls)
-				accepted = true
-			if accepted:
-				srv[1].poll()
-			if not events.is_empty():
-				break
-			await frame()
+		await _serve_wss(srv, c.poll, func(): return not events.is_empty())
 		eq(events, ["error"] if verify else ["established"], "verify_ssl_enabled=%s" % verify)
 		c.disconnect_from_host()
 
@@ -321,20 +273,11 @@ func test_godot3_client_verifies_by_default() -> void:
 func test_bodies_are_never_logged() -> void:
 	# A truncated HTTP body and an invalid text frame carrying the secret: both are errors,
 	# neither message shows the bytes.
-	var server = new_server(true)
-	server.listen(0, HOST)
-	var http := RustHTTPClient.new()
-	_objs.append(http)
-	http.connect_to_host(HOST, server.get_local_port())
-	var peer = null
-	for i in 3000:
-		http.poll()
-		if peer == null and server.is_connection_available():
-			peer = server.take_connection()
-			_objs.append(peer)
-		if peer != null and http.get_status() == HTTPClient.STATUS_CONNECTED:
-			break
-		await frame()
+	var c := await http_connected()
+	if c.is_empty():
+		return
+	var http: RustHTTPClient = c[0]
+	var peer = c[2]
 	eq(http.request(RustHTTPClient.METHOD_POST, "/", PackedStringArray(), "body " + SECRET), OK, "request")
 	peer.put_data(("HTTP/1.1 200 OK\r\nContent-Length: 100\r\nX-Token: %s\r\n\r\n%s" % [SECRET, SECRET]).to_ascii_buffer())
 	for i in 3000:
