@@ -5,6 +5,19 @@ use socket2::{Domain, Protocol, Socket, Type};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
+use super::readiness::Registration;
+
+#[cfg(unix)]
+fn registration_of(stream: &TcpStream) -> Option<Registration> {
+    use std::os::fd::AsRawFd;
+    Registration::new(stream.as_raw_fd())
+}
+
+#[cfg(not(unix))]
+fn registration_of(_stream: &TcpStream) -> Option<Registration> {
+    None
+}
+
 /// A connect in progress.
 pub struct Connecting {
     /// `None` once handed over as a [`Conn`].
@@ -53,6 +66,7 @@ impl Connecting {
                 // Requests are small and latency matters more than packet count.
                 let _ = s.set_nodelay(true);
                 ConnectProgress::Connected(Conn {
+                    readiness: Readiness::NotAsked,
                     stream: TcpStream::from(s),
                     nonblocking: true,
                 })
@@ -80,6 +94,13 @@ pub trait Transport {
     fn set_nodelay(&mut self, _enabled: bool) -> bool {
         false
     }
+    /// Whether a non-blocking read may find something (data, end of stream, an error).
+    /// `false`: certainly nothing new since this thread's last readiness refresh, so the read
+    /// can be skipped (see [`crate::net::readiness`]). Anything without a socket of its own to
+    /// watch answers `true`.
+    fn may_have_input(&mut self) -> bool {
+        true
+    }
     /// Ends the stream politely before it is dropped (TLS: queue and try to send
     /// close_notify), best effort and without blocking. A plain socket needs nothing: dropping
     /// it closes it.
@@ -94,8 +115,19 @@ pub trait Transport {
 
 /// A connected TCP stream.
 pub struct Conn {
+    /// The socket's place in its thread's readiness registry, made at the first
+    /// [`Transport::may_have_input`]. Declared before `stream` so it is dropped first: the
+    /// registry must forget the descriptor before it is closed and its number reused.
+    readiness: Readiness,
     stream: TcpStream,
     nonblocking: bool,
+}
+
+enum Readiness {
+    NotAsked,
+    Registered(Registration),
+    /// No registry (other systems, or registering failed): read every time.
+    Unavailable,
 }
 
 impl Conn {
@@ -103,6 +135,7 @@ impl Conn {
     pub fn from_stream(stream: TcpStream) -> io::Result<Conn> {
         stream.set_nonblocking(true)?;
         Ok(Conn {
+            readiness: Readiness::NotAsked,
             stream,
             nonblocking: true,
         })
@@ -118,6 +151,20 @@ impl Conn {
 }
 
 impl Transport for Conn {
+    fn may_have_input(&mut self) -> bool {
+        match &mut self.readiness {
+            Readiness::Registered(r) => r.may_have_input(),
+            Readiness::Unavailable => true,
+            Readiness::NotAsked => {
+                self.readiness = match registration_of(&self.stream) {
+                    Some(r) => Readiness::Registered(r),
+                    None => Readiness::Unavailable,
+                };
+                true
+            }
+        }
+    }
+
     fn peer_addr(&self) -> Option<SocketAddr> {
         self.stream.peer_addr().ok()
     }

@@ -844,6 +844,15 @@ impl WsDriver {
     /// keeping what the session refuses in `pending`. `Ok(true)`: end of stream.
     fn read_input(&mut self, buf: &mut [u8]) -> Result<bool, String> {
         let mut budget = READ_BUDGET;
+        // An idle connection skips its recv(): the thread's readiness list says nothing came
+        // (see net::readiness; only plain sockets answer false).
+        if self.pending.is_empty() && self.input_wanted() {
+            if let Some(t) = self.transport.as_mut() {
+                if !t.may_have_input() {
+                    return Ok(false);
+                }
+            }
+        }
         while budget > 0 && self.pending.is_empty() && self.input_wanted() {
             let Some(transport) = self.transport.as_mut() else {
                 return Ok(true);
