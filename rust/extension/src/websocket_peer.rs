@@ -371,7 +371,7 @@ impl RustWebSocketPeer {
             "RustWebSocketPeer.poll",
             || (),
             |this| {
-                if let Some(notice) = this.driver.poll(Instant::now()) {
+                if let Some(notice) = this.driver.poll_with_clock(Instant::now) {
                     godot_error!("{CLASS}: {}", notice.0);
                 }
             },

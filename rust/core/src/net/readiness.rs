@@ -160,9 +160,8 @@ mod linux {
                         u64: fd as u64,
                     };
                     // SAFETY: `ev` is valid for the call; the kernel copies it.
-                    let rc = unsafe {
-                        libc::epoll_ctl(reg.epoll.0, libc::EPOLL_CTL_ADD, fd, &mut ev)
-                    };
+                    let rc =
+                        unsafe { libc::epoll_ctl(reg.epoll.0, libc::EPOLL_CTL_ADD, fd, &mut ev) };
                     (rc == 0).then(|| Registration {
                         fd,
                         epoll: reg.epoll.clone(),
@@ -311,7 +310,10 @@ mod tests {
         let (quiet, _q_ours, _q_theirs) = registered();
         let mut quiet = quiet;
         assert!(next_pass(&mut peers[0].0));
-        assert!(quiet.may_have_input(), "more ready sockets than events: everyone reads");
+        assert!(
+            quiet.may_have_input(),
+            "more ready sockets than events: everyone reads"
+        );
         super::linux::set_max_events_for_test(super::MAX_EVENTS);
     }
 }

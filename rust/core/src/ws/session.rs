@@ -862,6 +862,14 @@ impl Session {
         self.last_ping = Some(now);
     }
 
+    /// A heartbeat runs but has not sent its first ping yet (so [`Session::poll_timeout`] has no
+    /// time to give): the next [`Session::handle_timeout`] needs the clock.
+    pub fn heartbeat_pending(&self) -> bool {
+        !self.heartbeat_interval.is_zero()
+            && self.state == ReadyState::Open
+            && self.last_ping.is_none()
+    }
+
     /// When [`Session::handle_timeout`] next has something to do, if a heartbeat is running
     /// (`None` before the first ping: call it on the first poll).
     pub fn poll_timeout(&self) -> Option<Instant> {
