@@ -82,7 +82,40 @@ NATIVE_KEY = {
 
 # What limits a row whose target is missed, from profiles taken by hand (docs/benchmarks.md's
 # notes say how). Shown only while the target is missed.
-LIMITS = {}
+LIMITS = {
+    "http_download_64k": (
+        "the loopback copy. Both classes and the native Rust client (same bench-server, same "
+        "64 KiB reads) run within a few percent of each other: Godot 4.6.3 reads a body with one "
+        "`recv()` per chunk, as RustNet does, so the built-in is already at the limit and 1.8× it "
+        "would be faster than a plain Rust program. (The issue's ~1,200 MB/s for the built-in "
+        "was measured elsewhere.) Profile: kernel copy (`rep_movs_alternative`) dominates both."
+    ),
+    "http_keepalive": (
+        "one request/response round trip over loopback to bench-server's connection thread "
+        "(two thread wake-ups per request on 2 cores). RustNet matches the native Rust client, "
+        "which does nothing but that round trip; 3× the built-in is faster than the native "
+        "client goes. The built-in's cost is its head parsing (one `recv()` per byte of the "
+        "head): with bench-server's minimal 40-byte head that matters least; a 350-byte head "
+        "made the gap 8.8× in an earlier run (README)."
+    ),
+    "ws_idle_poll": (
+        "GDScript's loop and gdext's call path, not the poll. No system call is left for an "
+        "idle peer (the per-thread epoll readiness check, bench/benchmarks-notes.md). What "
+        "remains is measured in the next two rows: the empty loop over 1,000 RustNet peers "
+        "costs ~2× the loop over engine objects (Godot's `RefCounted::reference()` runs the "
+        "extension's and the instance binding's reference callbacks, under a mutex, when a "
+        "count passes 2; `pthread_mutex_lock` 3 % of the profile), and the loop plus one "
+        "`get_ready_state()` call per peer is already ~0.21× of the built-in's whole pass. "
+        "The poll itself adds ~180 ns per peer, mostly the first touch of each peer's session "
+        "in memory (`WsDriver::flush` 16 % self time, cache misses) and gdext's borrow "
+        "bookkeeping (`BorrowState::increment_mut` 5 %)."
+    ),
+    "ws_pipelined_1k": (
+        "one `send()` system call per message, as Godot's semantics require (the frame leaves "
+        "inside `send()`), plus Godot copying each received packet into a `PackedByteArray` byte "
+        "by byte (both classes pay it). Runs vary by ±10 % around the target on this machine."
+    ),
+}
 
 
 def median(values):

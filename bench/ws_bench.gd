@@ -94,6 +94,7 @@ const ROWS := [
 	["clients", "rate", "ws_clients_echo", "WS {clients} clients in this process, server echoes, one 64 B message in flight per client", "messages/s", false],
 	["clients", "idle", "ws_idle_poll", "WS idle `poll()` pass over {clients} open server-side peers (median of 200 passes)", "µs per pass", true],
 	["clients", "floor", "ws_idle_floor", "the same pass calling `get_ready_state()` instead (loop and call overhead)", "µs per pass", true],
+	["clients", "loop", "ws_idle_loop", "the same pass with an empty loop body (GDScript's loop over the typed array alone)", "µs per pass", true],
 	["echo", "per_core", "ws_echo_server", "WS echo server, saturated by 100 clients (bench-native, 16 × 64 B in flight each)", "messages/s per core", false],
 	["connect", "open", "ws_connect_open", "WS 1,000 clients connecting at once (bench-native): open within 20 s", "clients", false],
 	["connect", "seconds", "ws_connect_seconds", "WS 1,000 clients connecting at once: first connect to last 101 (or the 20 s limit)", "s", true],
@@ -295,6 +296,17 @@ func idle_passes(peers: Array[PEER_CLASS], passes: int) -> Array:
 		var t0 := Time.get_ticks_usec()
 		for p: PEER_CLASS in peers:
 			p.poll()
+		usec.append(Time.get_ticks_usec() - t0)
+	return usec
+
+
+## The same passes with an empty body: what GDScript's loop over the typed array costs.
+func loop_passes(peers: Array[PEER_CLASS], passes: int) -> Array:
+	var usec := []
+	for k in passes:
+		var t0 := Time.get_ticks_usec()
+		for p: PEER_CLASS in peers:
+			pass
 		usec.append(Time.get_ticks_usec() - t0)
 	return usec
 
@@ -535,6 +547,7 @@ func _run_once(w: String, cls: String) -> Dictionary:
 		else:
 			run["idle"] = Lib.median(loops.idle_passes(peers, IDLE_PASSES))
 			run["floor"] = Lib.median(loops.state_passes(peers, IDLE_PASSES))
+			run["loop"] = Lib.median(loops.loop_passes(peers, IDLE_PASSES))
 	if w == "small" or w == "large":
 		run["oom"] = loops.oom_retries
 	loops.close_all(clients)
@@ -687,7 +700,7 @@ func _rows(results: Dictionary) -> Array:
 		var b: Array = results[w]["builtin"]
 		var r: Array = results[w]["rust"]
 		var extra := {}
-		if not row[1] in ["idle", "floor"]:
+		if not row[1] in ["idle", "floor", "loop"]:
 			extra["builtin_cpu"] = Lib.shares(b, "cpu")
 			extra["rust_cpu"] = Lib.shares(r, "cpu")
 		if w == "echo" or w == "connect":

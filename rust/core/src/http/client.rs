@@ -1133,6 +1133,23 @@ impl HttpClient {
         out: &mut impl BodyBuffer,
         want: usize,
     ) -> (usize, Result<bool, HttpError>) {
+        // Size a large buffer from what can be read now: the caller's buffer may zero-fill on
+        // resize (Godot's PackedByteArray does), so a 1 MiB read_chunk_size with 200 KB in the
+        // socket would clear 1 MiB to hand out 200 KB. Small reads skip the extra syscall;
+        // blocking reads wait for `want` anyway.
+        let ask = want > 64 * 1024 && !self.blocking;
+        let want = match self
+            .conn
+            .as_ref()
+            .filter(|_| ask)
+            .and_then(|c| c.readable_now())
+        {
+            Some(avail) => {
+                // Nothing buffered or announced: a small read still finds EOF or late bytes.
+                want.min((self.recv.len() + avail).max(4096))
+            }
+            _ => want,
+        };
         out.resize(want);
         let slice = out.as_mut_slice();
         let mut got = self.recv.take_into(slice);

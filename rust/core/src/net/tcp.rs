@@ -101,6 +101,11 @@ pub trait Transport {
     fn may_have_input(&mut self) -> bool {
         true
     }
+    /// Bytes a read could return right now without waiting (`FIONREAD`), when the transport
+    /// knows: `None` for anything that buffers on its own (TLS) or has no socket.
+    fn readable_now(&self) -> Option<usize> {
+        None
+    }
     /// Ends the stream politely before it is dropped (TLS: queue and try to send
     /// close_notify), best effort and without blocking. A plain socket needs nothing: dropping
     /// it closes it.
@@ -151,6 +156,15 @@ impl Conn {
 }
 
 impl Transport for Conn {
+    #[cfg(unix)]
+    fn readable_now(&self) -> Option<usize> {
+        use std::os::fd::AsRawFd;
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int.
+        let rc = unsafe { libc::ioctl(self.stream.as_raw_fd(), libc::FIONREAD, &mut n) };
+        (rc == 0).then_some(n.max(0) as usize)
+    }
+
     fn may_have_input(&mut self) -> bool {
         match &mut self.readiness {
             Readiness::Registered(r) => r.may_have_input(),
