@@ -282,7 +282,7 @@ def chart(store, path):
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(labels) + 1.6))
     y = list(range(len(labels)))[::-1]
     colors = ["#2e7d32" if g >= (t or 0) else "#c62828" for g, t in zip(gains, targets)]
-    ax.barh(y, gains, color=colors, height=0.6, label="RustNet / built-in (median of pairs)")
+    ax.barh(y, gains, color=colors, height=0.6)
     ty = [yy for yy, t in zip(y, targets) if t]
     ax.scatter([t for t in targets if t], ty, marker="|", s=400, color="black", label="target", zorder=3)
     ny = [yy for yy, n in zip(y, natives) if n]
@@ -298,7 +298,14 @@ def chart(store, path):
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xlabel("times better than Godot's built-in (log scale; > 1 is better)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8)
+    from matplotlib.patches import Patch
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles = [
+        Patch(color="#2e7d32", label="RustNet / built-in, target met"),
+        Patch(color="#c62828", label="RustNet / built-in, target missed"),
+    ] + handles
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8)
     ax.set_title("RustNet vs Godot 4.6 built-ins (scripts/bench.sh)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

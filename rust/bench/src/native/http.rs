@@ -2,7 +2,7 @@
 //! `std::net::TcpStream` (or a rustls `StreamOwned` over one) reading with `read()` calls of
 //! the chunk size, which is what `read_chunk_size` means for the Godot classes.
 
-use crate::util::{median, report, timed_runs, Args};
+use crate::util::{median, report, timed_runs, Args, Run};
 use rustls::client::Resumption;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -113,6 +113,21 @@ fn get_sized(
 trait ReadWrite: Read + Write {}
 impl<T: Read + Write> ReadWrite for T {}
 
+/// One timed GET of `bytes` on the open `s`: its `mbps`.
+fn timed_download(
+    s: &mut impl ReadWrite,
+    bytes: u64,
+    chunk: usize,
+    buf: &mut Vec<u8>,
+) -> Result<Run, String> {
+    let t0 = Instant::now();
+    let (got, _) = get_sized(s, bytes, chunk, buf)?;
+    Ok(vec![(
+        "mbps",
+        got as f64 / t0.elapsed().as_secs_f64() / 1e6,
+    )])
+}
+
 /// `http-download` / `https-download`: `--bytes` of body in reads of `--chunk`, one
 /// connection made before the clock. Key `mbps`.
 pub fn download(args: &Args, tls: bool) -> Result<(), String> {
@@ -129,22 +144,12 @@ pub fn download(args: &Args, tls: bool) -> Result<(), String> {
                     .complete_io(&mut s.sock)
                     .map_err(|e| format!("handshake: {e}"))?;
             }
-            let t0 = Instant::now();
-            let (got, _) = get_sized(&mut s, bytes, chunk, &mut buf)?;
-            Ok(vec![(
-                "mbps",
-                got as f64 / t0.elapsed().as_secs_f64() / 1e6,
-            )])
+            timed_download(&mut s, bytes, chunk, &mut buf)
         })?
     } else {
         timed_runs(args.runs()?, || {
             let mut s = connect(port)?;
-            let t0 = Instant::now();
-            let (got, _) = get_sized(&mut s, bytes, chunk, &mut buf)?;
-            Ok(vec![(
-                "mbps",
-                got as f64 / t0.elapsed().as_secs_f64() / 1e6,
-            )])
+            timed_download(&mut s, bytes, chunk, &mut buf)
         })?
     };
     report(
