@@ -333,10 +333,13 @@ func accept_all(server: SERVER_CLASS, cfg: Dictionary, peers: Array[PEER_CLASS])
 	return ""
 
 
-## Serves as an echo server until process `pid` (the load generator, bench-native ws-echo-load)
-## ends: takes every connection the server has, polls every peer and sends every message back.
-func serve_echo(server: SERVER_CLASS, pid: int, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
-	var deadline := Time.get_ticks_usec() + 5 * TIMEOUT_USEC
+## Serves bench-native's load generator in process `pid`: takes every connection the server
+## has and polls every peer; with `echo`, sends every message back (ws-echo-load) until the
+## process ends; without, until it has written its results to `done_path` (ws-connect-burst).
+## One loop for both, so the per-peer work is exactly what each row measures.
+func serve(server: SERVER_CLASS, pid: int, done_path: String, echo: bool, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
+	var limit_usec := (5 if echo else 2) * TIMEOUT_USEC
+	var deadline := Time.get_ticks_usec() + limit_usec
 	var check_at := 0
 	var echoed := 0
 	while true:
@@ -345,6 +348,8 @@ func serve_echo(server: SERVER_CLASS, pid: int, cfg: Dictionary, peers: Array[PE
 			return why
 		for p: PEER_CLASS in peers:
 			p.poll()
+			if not echo:
+				continue
 			var k := p.get_available_packet_count()
 			for j in k:
 				var err := p.send(p.get_packet(), PEER_CLASS.WRITE_MODE_BINARY)
@@ -355,33 +360,14 @@ func serve_echo(server: SERVER_CLASS, pid: int, cfg: Dictionary, peers: Array[PE
 		var now := Time.get_ticks_usec()
 		if now >= check_at:
 			check_at = now + 2000
-			if not OS.is_process_running(pid):
-				return "" if echoed > 0 else "the load generator ended before any message"
-			if now > deadline:
-				return "the load generator is still running after %d s" % (5 * TIMEOUT_USEC / 1000000)
-	return ""
-
-
-## Accepts connections and polls every peer until the load generator (bench-native
-## ws-connect-burst) writes its results to `done_path`.
-func serve_burst(server: SERVER_CLASS, pid: int, done_path: String, cfg: Dictionary, peers: Array[PEER_CLASS]) -> String:
-	var deadline := Time.get_ticks_usec() + 2 * TIMEOUT_USEC
-	var check_at := 0
-	while true:
-		var why := accept_all(server, cfg, peers)
-		if why != "":
-			return why
-		for p: PEER_CLASS in peers:
-			p.poll()
-		var now := Time.get_ticks_usec()
-		if now >= check_at:
-			check_at = now + 2000
-			if FileAccess.file_exists(done_path):
+			if not echo and FileAccess.file_exists(done_path):
 				return ""
 			if not OS.is_process_running(pid):
+				if echo:
+					return "" if echoed > 0 else "the load generator ended before any message"
 				return "" if FileAccess.file_exists(done_path) else "the load generator ended without results"
 			if now > deadline:
-				return "no results from the load generator in %d s" % (2 * TIMEOUT_USEC / 1000000)
+				return "the load generator did not finish in %d s" % (limit_usec / 1000000)
 	return ""
 
 
@@ -587,11 +573,7 @@ func _run_with_load_generator(w: String, cls: String) -> Dictionary:
 	var pid := OS.create_process(_opts["native"], args)
 	if pid <= 0:
 		return {"error": "can't start %s" % _opts["native"]}
-	var why: String
-	if w == "echo":
-		why = loops.serve_echo(_servers[cls], pid, CONFIG[w], peers)
-	else:
-		why = loops.serve_burst(_servers[cls], pid, done, CONFIG[w], peers)
+	var why: String = loops.serve(_servers[cls], pid, done, w == "echo", CONFIG[w], peers)
 	var t1 := Time.get_ticks_usec()
 	var cpu1 := Lib.cpu_by_thread(OS.get_process_id())
 	# The burst's clients close when the load generator ends; poll until it has.

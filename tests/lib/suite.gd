@@ -48,3 +48,20 @@ func env_int(name: String) -> int:
 	var v := OS.get_environment(name)
 	check(v != "", "environment variable %s is not set (run through scripts/test.sh)" % name)
 	return int(v)
+
+
+## Polls `client` (its connect already called) frame by frame, takes the connection from
+## `server` as soon as one is available (appending it to `keep`, which the suite frees), and
+## returns that peer once the client's status is `connected` too. After `max_frames` without
+## that, returns what it has (the peer or null): the caller checks the client's status.
+func accept_connection(server, client, connected: int, keep: Array, max_frames := 3000):
+	var peer = null
+	for i in max_frames:
+		client.poll()
+		if peer == null and server.is_connection_available():
+			peer = server.take_connection()
+			keep.append(peer)
+		if peer != null and client.get_status() == connected:
+			break
+		await frame()
+	return peer

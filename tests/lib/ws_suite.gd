@@ -329,15 +329,7 @@ func http_connected() -> Array:
 	var http := RustHTTPClient.new()
 	_objs.append(http)
 	eq(http.connect_to_host(HOST, server.get_local_port()), OK, "connect_to_host")
-	var peer = null
-	for i in 3000:
-		http.poll()
-		if peer == null and server.is_connection_available():
-			peer = server.take_connection()
-			_objs.append(peer)
-		if peer != null and http.get_status() == HTTPClient.STATUS_CONNECTED:
-			break
-		await frame()
+	var peer = await accept_connection(server, http, HTTPClient.STATUS_CONNECTED, _objs)
 	if not eq(http.get_status(), HTTPClient.STATUS_CONNECTED, "HTTP client connected"):
 		return []
 	return [http, server, peer]

@@ -221,11 +221,8 @@ func _tcp_pair() -> Array:
 	var client := RustStreamPeerTCP.new()
 	_objs.append(client)
 	client.connect_to_host(HOST, server.get_local_port())
-	var ready := func(): return server.is_connection_available() and client.get_status() == StreamPeerTCP.STATUS_CONNECTED
-	var ok := await poll_until([client], ready)
-	check(ok, "TCP pair connected")
-	var peer = server.take_connection()
-	_objs.append(peer)
+	var peer = await accept_connection(server, client, StreamPeerTCP.STATUS_CONNECTED, _objs)
+	check(peer != null and client.get_status() == StreamPeerTCP.STATUS_CONNECTED, "TCP pair connected")
 	return [client, peer]
 
 

@@ -42,15 +42,7 @@ func _pair(server_rust: bool, client_rust: bool) -> Array:
 	s.listen(0, "127.0.0.1")
 	var c = _client(client_rust)
 	c.connect_to_host("127.0.0.1", s.get_local_port())
-	var peer = null
-	for i in 5000:
-		c.poll()
-		if peer == null and s.is_connection_available():
-			peer = s.take_connection()
-			_objs.append(peer)
-		if peer != null and c.get_status() == StreamPeerTCP.STATUS_CONNECTED:
-			break
-		await frame()
+	var peer = await accept_connection(s, c, StreamPeerTCP.STATUS_CONNECTED, _objs, 5000)
 	return [s, c, peer]
 
 

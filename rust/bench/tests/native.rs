@@ -2,9 +2,11 @@
 //! and `bench-native ws-echo-server`, and checks its JSON line; and that the load generator
 //! refuses an echo server that corrupts a message.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::thread;
 
 /// A server binary started with a piped stdin (closing it ends the server) and its first line.
@@ -15,16 +17,7 @@ struct Server {
 
 impl Server {
     fn start(bin: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(bin)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = common::spawn_server(bin, args);
         Self { child, line }
     }
 

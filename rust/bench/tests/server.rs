@@ -1,12 +1,14 @@
 //! Starts the real `bench-server` binary, fetches bodies over one keep-alive connection (plain,
 //! and over TLS 1.3 and TLS 1.2), and checks that closing its stdin ends it.
 
+mod common;
+
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, ProtocolVersion, RootCertStore, StreamOwned};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,15 +47,7 @@ fn json_port(line: &str, key: &str) -> u16 {
 
 /// Starts bench-server and returns it with its JSON line.
 fn start_server() -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bench-server"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (child, line) = common::spawn_server(env!("CARGO_BIN_EXE_bench-server"), &[]);
     assert!(line.contains(&format!("\"pid\": {}", child.id())), "{line}");
     (child, line)
 }
